@@ -1,0 +1,63 @@
+"""Translations for every text a person reads.
+
+Source strings are written in French (the station's default language); the
+English catalog lives in ``web/translations/en/LC_MESSAGES/messages.po``.
+Library and CLI code call :func:`_`; inside a Flask request the request's
+locale wins, elsewhere the language set with :func:`set_language` (the CLI's
+``--lang``) applies.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "web" / "translations"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+_language: ContextVar[str] = ContextVar("mallette_language", default=DEFAULT_LANGUAGE)
+
+
+def set_language(lang: str) -> None:
+    """Choose the language of messages produced outside a web request."""
+    _language.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    try:
+        from flask import has_request_context
+        from flask_babel import get_locale
+
+        if has_request_context():
+            loc = get_locale()
+            if loc is not None and loc.language in LANGUAGES:
+                return loc.language
+    except ImportError:  # pragma: no cover - Flask is a dependency
+        pass
+    return _language.get()
+
+
+@lru_cache(maxsize=4)
+def _catalog(lang: str) -> NullTranslations:
+    if lang == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS_DIR), [lang], domain="messages")
+
+
+def gettext(msgid: str, **params: object) -> str:
+    """Translate ``msgid`` (French) into the current language, then fill ``params``."""
+    text = _catalog(current_language()).gettext(msgid)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = _catalog(current_language()).ngettext(singular, plural, n)
+    params.setdefault("num", n)
+    return text % params
+
+
+_ = gettext
