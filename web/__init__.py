@@ -1,1 +1,15 @@
-"""web."""
+"""The station's web side: one blueprint per role, the JSON API and live updates."""
+
+from __future__ import annotations
+
+
+def register_blueprints(app) -> None:
+    from web import api, auth, facilitator, live, pupil, teacher, vendor
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(facilitator.bp)
+    app.register_blueprint(teacher.bp)
+    app.register_blueprint(pupil.bp)
+    app.register_blueprint(live.bp)
+    app.register_blueprint(vendor.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,184 @@
+"""The station's Flask application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from apiflask import APIFlask
+from flask import current_app, g, jsonify, render_template, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+
+from kit import db as kitdb
+from kit.config import KitConfig, load_kit
+from kit.i18n import LANGUAGES, TRANSLATIONS_DIR, _
+from kit.security import enforce
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://",
+                  default_limits=[], headers_enabled=True)
+babel = Babel()
+
+
+@dataclass
+class Station:
+    """What every request needs: the kit, the database and the data folder."""
+
+    kit: KitConfig
+    kit_path: Path | None
+    data_dir: Path
+    engine: Engine
+    sessions: sessionmaker[DbSession]
+
+
+def station() -> Station:
+    return current_app.extensions["mallette"]
+
+
+def db() -> DbSession:
+    """The request's database session (closed at the end of the request)."""
+    if "db" not in g:
+        g.db = station().sessions()
+    return g.db
+
+
+def _secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    os.chmod(path, 0o600)
+    return key
+
+
+def _select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        return lang
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return station().kit.station.language
+
+
+def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
+               kit_path: Path | str | None = None, database_url: str | None = None,
+               testing: bool = False) -> APIFlask:
+    """Build the station. ``kit`` wins over ``kit_path``; neither gives the simulated kit."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if kit is None:
+        kit = load_kit(kit_path)
+    url = database_url or kitdb.database_url(data_dir)
+    kitdb.upgrade(url)
+    engine = kitdb.make_engine(url)
+
+    app = APIFlask(
+        "mallette",
+        title="Mallette",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the docs UI would load files from a CDN
+        json_errors=False,
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=_secret_key(data_dir),
+        TESTING=testing,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a session lasts a morning; tokens die with the cookie
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        PUBLIC_ENDPOINTS={"static", "openapi.spec"},
+        SYNC_OCCUPANCY=None,
+        INFO={"description": _("API de la station Mallette")},
+    )
+    app.extensions["mallette"] = Station(kit=kit, kit_path=Path(kit_path) if kit_path else None,
+                                         data_dir=data_dir, engine=engine,
+                                         sessions=kitdb.session_factory(engine))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    limiter.enabled = True
+    babel.init_app(app, locale_selector=_select_locale)
+    enforce(app)
+
+    @app.teardown_appcontext
+    def _close_db(_exc):
+        dbs = g.pop("db", None)
+        if dbs is not None:
+            dbs.close()
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+
+        return {"kit": kit, "role": session.get("role"), "lang": str(get_locale() or "fr")}
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'self'",
+        )
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
+    _register_errors(app)
+    from web import register_blueprints
+
+    register_blueprints(app)
+    return app
+
+
+_ERROR_TEXTS = {
+    400: lambda: _("La demande est incorrecte."),
+    401: lambda: _("Connectez-vous d'abord."),
+    403: lambda: _("Cette page n'est pas pour vous."),
+    404: lambda: _("Cette page n'existe pas."),
+    405: lambda: _("Cette action n'est pas possible ici."),
+    413: lambda: _("Le fichier est trop gros (20 Mo au plus)."),
+    429: lambda: _("Trop d'essais : attendez une minute avant de réessayer."),
+    500: lambda: _("Une erreur est survenue dans la station. Rien de ce qui était "
+                   "enregistré n'est perdu."),
+}
+
+
+def error_response(status: int, message: str | None = None, **extra):
+    message = message or _ERROR_TEXTS.get(status, _ERROR_TEXTS[500])()
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        body = {"status": status, "message": message}
+        body.update(extra)
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _register_errors(app: APIFlask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_e):
+        return error_response(400, _("Le formulaire a expiré : rechargez la page et "
+                                     "recommencez."))
+
+    for status in (400, 401, 403, 404, 405, 413, 429):
+        app.register_error_handler(status, lambda e, s=status: error_response(s))
+
+    @app.errorhandler(500)
+    def _internal(e):
+        return error_response(500)

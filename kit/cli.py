@@ -1,0 +1,183 @@
+"""The ``mallette`` command: run the station, the demo, check a kit, migrate."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from kit.i18n import _, set_language
+from kit.yamlfile import FileError
+
+DEFAULT_DATA = Path(os.environ.get("MALLETTE_DATA", Path.home() / ".local/share/mallette"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="Langue des messages / language of messages (fr, en).")
+def main(lang: str | None) -> None:
+    """Mallette : la station des mallettes de robotique et d'impression 3D."""
+    set_language(lang or os.environ.get("MALLETTE_LANG", "fr"))
+
+
+def _load_kit_or_exit(kit_file: Path | None):
+    from kit.config import load_kit
+
+    try:
+        return load_kit(kit_file)
+    except FileError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+
+
+def _lan_address() -> str:
+    """The address tablets use to reach this laptop on the kit's network."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))  # no packet is sent: UDP connect only picks a route
+            return s.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+
+
+def _serve(app, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
+    # why: each open screen holds one live-update stream (one thread) for minutes
+    waitress_serve(app, host=host, port=port, threads=48, channel_timeout=120,
+                   connection_limit=200, ident="Mallette")
+
+
+@main.command()
+@click.option("--kit", "kit_file", type=click.Path(path_type=Path), default=None,
+              help="Fichier kit.yaml (sans lui : mallette simulée).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DEFAULT_DATA,
+              show_default=True, help="Dossier des données de la station.")
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def serve(kit_file: Path | None, data_dir: Path, host: str, port: int) -> None:
+    """Démarre la station (serveur web pour les tablettes)."""
+    from kit.app import create_app
+
+    kit = _load_kit_or_exit(kit_file)
+    app = create_app(data_dir=data_dir, kit=kit, kit_path=kit_file)
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from kit.app import station
+        from kit.models import Facilitator
+
+        with station().sessions() as dbs:
+            has_fac = dbs.scalar(select(func.count()).select_from(Facilitator))
+    shown = _lan_address() if host in ("0.0.0.0", "::") else host
+    click.echo(_("Station « %(name)s » : http://%(host)s:%(port)s/",
+                 name=kit.station.name, host=shown, port=port))
+    if not has_fac:
+        token = secrets.token_urlsafe(9)
+        app.config["SETUP_TOKEN"] = token
+        click.echo(_("Premier démarrage : choisissez le mot de passe sur "
+                     "http://%(host)s:%(port)s/premier-demarrage?jeton=%(token)s",
+                     host=shown, port=port, token=token))
+    _serve(app, host, port)
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--data", "data_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_DATA / "demo", show_default=True)
+@click.option("--no-serve", is_flag=True, help="Prépare les données sans démarrer le serveur.")
+def demo(port: int, host: str, data_dir: Path, no_serve: bool) -> None:
+    """Démonstration : mallette simulée, une école, une classe et ses groupes."""
+    from kit.app import create_app
+    from kit.demo import seed_demo
+
+    app = create_app(data_dir=data_dir)
+    with app.app_context():
+        info = seed_demo(app)
+    shown = _lan_address() if host in ("0.0.0.0", "::") else host
+    click.echo(_("Démo Mallette : http://%(host)s:%(port)s/", host=shown, port=port))
+    click.echo(_("Mot de passe animateur·rice : %(pw)s", pw=info["password"]))
+    click.echo(_("Code enseignant·e (%(cls)s) : %(code)s", cls=info["class_name"],
+                 code=info["access_code"]))
+    for name, code in info["groups"]:
+        click.echo(_("  Groupe %(name)s : code %(code)s", name=name, code=code))
+    sys.stdout.flush()
+    if not no_serve:
+        _serve(app, host, port)
+
+
+@main.command()
+@click.option("--kit", "kit_file", type=click.Path(path_type=Path), required=True)
+@click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
+@click.option("--timeout", default=3.0, show_default=True, type=float)
+def check(kit_file: Path, as_json: bool, timeout: float) -> None:
+    """Vérifie un fichier kit.yaml puis le matériel (0 : tout va bien, 1 : problème, 2 : fichier invalide)."""
+    from kit.config import load_kit
+    from kit.probe import probe_kit
+
+    try:
+        kit = load_kit(kit_file)
+    except FileError as exc:
+        if as_json:
+            click.echo(json.dumps({"valid": False,
+                                   "problems": [p.as_dict() for p in exc.problems]},
+                                  ensure_ascii=False, indent=2))
+        else:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+        sys.exit(2)
+    report = probe_kit(kit, timeout=timeout)
+    if as_json:
+        click.echo(json.dumps({"valid": True, **report}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_("Mallette « %(name)s » (%(id)s) : fichier valide.",
+                     name=kit.station.name, id=kit.station.kit_id))
+        for item in report["items"]:
+            mark = "✔" if item["ok"] else "✘"
+            click.echo(f"  {mark} {item['kind']} {item['id']} ({item['name']}) : {item['status']}")
+    sys.exit(0 if report["ok"] else 1)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Base de données."""
+
+
+@db_group.command("upgrade")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DEFAULT_DATA,
+              show_default=True)
+@click.option("--url", default=None, help="URL SQLAlchemy (ex. postgresql+psycopg://…).")
+def db_upgrade(data_dir: Path, url: str | None) -> None:
+    """Applique les migrations (crée la base si besoin)."""
+    from kit import db as kitdb
+
+    if url is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        url = kitdb.database_url(data_dir)
+    kitdb.upgrade(url)
+    click.echo(_("Base de données à jour."))
+
+
+def _register_optional_groups() -> None:
+    """Commands of the other packages (lessons, robots, print)."""
+    import importlib
+
+    for module, attr in (("lessons.cli", "lessons"), ("robots.cli", "robots"),
+                         ("printers.cli", "print_group"), ("kit.report", "report")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        main.add_command(getattr(mod, attr))
+
+
+_register_optional_groups()

@@ -1,0 +1,49 @@
+"""Writing to the append-only event log, and telling live screens about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from kit.models import Event
+
+# Event types the station writes (progress and reports are derived from these).
+SESSION_OPENED = "session.opened"
+SESSION_CLOSED = "session.closed"
+GROUP_JOINED = "group.joined"
+PROGRAM_SAVED = "program.saved"
+PROGRAM_SENT = "program.sent"
+CHALLENGE_CHECKED = "challenge.checked"
+PRINT_QUEUED = "print.queued"
+PRINT_FINISHED = "print.finished"
+
+
+def record(db: DbSession, type_: str, *, session_id: int | None = None,
+           group_id: int | None = None, class_id: int | None = None,
+           **payload: Any) -> Event:
+    """Append an event (the caller commits) and publish it to live screens."""
+    ev = Event(type=type_, session_id=session_id, group_id=group_id, class_id=class_id,
+               payload=payload)
+    db.add(ev)
+    db.flush()
+    from kit.live import broker
+
+    broker.publish({"type": type_, "session_id": session_id, "group_id": group_id,
+                    "class_id": class_id, "payload": payload})
+    return ev
+
+
+def events_for(db: DbSession, *, class_id: int | None = None, group_id: int | None = None,
+               session_id: int | None = None, types: tuple[str, ...] = ()) -> list[Event]:
+    q = select(Event).order_by(Event.time, Event.id)
+    if class_id is not None:
+        q = q.where(Event.class_id == class_id)
+    if group_id is not None:
+        q = q.where(Event.group_id == group_id)
+    if session_id is not None:
+        q = q.where(Event.session_id == session_id)
+    if types:
+        q = q.where(Event.type.in_(types))
+    return list(db.scalars(q))

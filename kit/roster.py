@@ -1,0 +1,77 @@
+"""Schools, classes and groups: creating them with the rules that protect pupils.
+
+A group holds first names or pseudonyms only (never surnames or birth dates),
+2 to 4 of them; girls/boys are counted per group only when the facilitator
+enters them. Codes are unique across the station.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from kit.i18n import _
+from kit.models import Classroom, Cycle, Group, School
+from kit.security import new_access_code, new_join_code
+
+MEMBER_RE = re.compile(r"^[\w'’ .-]{1,20}$", re.UNICODE)
+
+
+class RosterError(ValueError):
+    """A roster entry breaks a rule; the message says which, in the user's language."""
+
+
+def parse_members(text: str | list[str]) -> list[str]:
+    names = text if isinstance(text, list) else [p for p in re.split(r"[,;\n]", text)]
+    names = [" ".join(n.split()) for n in names if n and n.strip()]
+    if not 2 <= len(names) <= 4:
+        raise RosterError(_("Un groupe compte de 2 à 4 élèves (ici : %(n)s).", n=len(names)))
+    for name in names:
+        if not MEMBER_RE.match(name) or len(name.split()) > 2 or any(c.isdigit() for c in name):
+            raise RosterError(_("« %(name)s » : écrivez seulement un prénom ou un pseudonyme "
+                                "(20 caractères au plus, sans nom de famille).", name=name))
+    return names
+
+
+def create_school(db: DbSession, name: str, town: str = "", kind: str = "school") -> School:
+    school = School(name=name.strip(), town=town.strip(), kind=kind)
+    db.add(school)
+    db.flush()
+    return school
+
+
+def _unique(db: DbSession, column, make) -> str:
+    for _attempt in range(50):
+        code = make()
+        if db.scalar(select(column).where(column == code)) is None:
+            return code
+    raise RuntimeError("no free code")  # 4,500 join codes: only after thousands of groups
+
+
+def create_class(db: DbSession, school: School, name: str, level: str = "",
+                 teacher_name: str = "", curriculum: str = "default") -> Classroom:
+    cls = Classroom(school=school, name=name.strip(), level=level, teacher_name=teacher_name,
+                    access_code=_unique(db, Classroom.access_code, new_access_code))
+    db.add(cls)
+    db.flush()
+    db.add(Cycle(class_id=cls.id, curriculum=curriculum))
+    db.flush()
+    return cls
+
+
+def create_group(db: DbSession, cls: Classroom, name: str, members: str | list[str],
+                 girls: int | None = None, boys: int | None = None) -> Group:
+    names = parse_members(members)
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise RosterError(_("Le nom du groupe doit faire de 1 à 40 caractères."))
+    if (girls or 0) + (boys or 0) > len(names):
+        raise RosterError(_("Filles + garçons (%(n)s) dépasse le nombre d'élèves du groupe "
+                            "(%(m)s).", n=(girls or 0) + (boys or 0), m=len(names)))
+    group = Group(class_id=cls.id, name=name, members=names, girls=girls, boys=boys,
+                  join_code=_unique(db, Group.join_code, new_join_code))
+    db.add(group)
+    db.flush()
+    return group

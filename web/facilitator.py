@@ -1,0 +1,116 @@
+"""The facilitator's screens: the kit, schools, classes and groups."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from kit.app import db, station
+from kit.i18n import _
+from kit.models import Classroom, School
+from kit.roster import RosterError, create_class, create_group, create_school
+from kit.security import roles
+from web.forms import ClassForm, GroupForm, SchoolForm
+
+bp = Blueprint("facilitator", __name__, url_prefix="/animateur")
+
+
+@bp.get("/")
+@roles("facilitator")
+def dashboard():
+    schools = list(db().scalars(select(School).order_by(School.name)))
+    return render_template("facilitator/dashboard.html", schools=schools,
+                           school_form=SchoolForm())
+
+
+@bp.get("/mallette")
+@roles("facilitator")
+def kit_page():
+    return render_template("facilitator/kit.html", kit=station().kit)
+
+
+@bp.post("/ecoles")
+@roles("facilitator")
+def add_school():
+    form = SchoolForm()
+    if form.validate_on_submit():
+        school = create_school(db(), form.name.data, form.town.data or "", form.kind.data)
+        db().commit()
+        flash(_("École « %(name)s » ajoutée.", name=school.name), "ok")
+        return redirect(url_for("facilitator.school", school_id=school.id))
+    for field, errors in form.errors.items():
+        flash(f"{getattr(form, field).label.text} : {'; '.join(errors)}", "error")
+    return redirect(url_for("facilitator.dashboard"))
+
+
+def _school_or_404(school_id: int) -> School:
+    school = db().get(School, school_id)
+    if school is None:
+        abort(404)
+    return school
+
+
+def _class_or_404(class_id: int) -> Classroom:
+    cls = db().get(Classroom, class_id)
+    if cls is None:
+        abort(404)
+    return cls
+
+
+@bp.get("/ecoles/<int:school_id>")
+@roles("facilitator")
+def school(school_id: int):
+    return render_template("facilitator/school.html", school=_school_or_404(school_id),
+                           class_form=ClassForm())
+
+
+@bp.post("/ecoles/<int:school_id>/classes")
+@roles("facilitator")
+def add_class(school_id: int):
+    school = _school_or_404(school_id)
+    form = ClassForm()
+    if form.validate_on_submit():
+        cls = create_class(db(), school, form.name.data, form.level.data,
+                           form.teacher_name.data or "")
+        db().commit()
+        flash(_("Classe « %(name)s » créée.", name=cls.name), "ok")
+        return redirect(url_for("facilitator.classroom", class_id=cls.id))
+    for field, errors in form.errors.items():
+        flash(f"{getattr(form, field).label.text} : {'; '.join(errors)}", "error")
+    return redirect(url_for("facilitator.school", school_id=school.id))
+
+
+@bp.get("/classes/<int:class_id>")
+@roles("facilitator")
+def classroom(class_id: int):
+    return render_template("facilitator/classroom.html", cls=_class_or_404(class_id),
+                           group_form=GroupForm())
+
+
+@bp.post("/classes/<int:class_id>/groupes")
+@roles("facilitator")
+def add_group(class_id: int):
+    cls = _class_or_404(class_id)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = create_group(db(), cls, form.name.data, form.members.data,
+                                 form.girls.data, form.boys.data)
+        except RosterError as exc:
+            db().rollback()
+            flash(str(exc), "error")
+        else:
+            db().commit()
+            flash(_("Groupe « %(name)s » créé : code %(code)s.", name=group.name,
+                    code=group.join_code), "ok")
+    else:
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text} : {'; '.join(errors)}", "error")
+    return redirect(url_for("facilitator.classroom", class_id=cls.id))
+
+
+@bp.get("/classes/<int:class_id>/codes")
+@roles("facilitator")
+def codes(class_id: int):
+    """The join codes, large enough for the projector."""
+    return render_template("facilitator/codes.html", cls=_class_or_404(class_id))
