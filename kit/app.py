@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from kit import db as kitdb
 from kit.config import KitConfig, load_kit
-from kit.i18n import LANGUAGES, TRANSLATIONS_DIR, _
+from kit.i18n import LANGUAGES, TRANSLATIONS_DIR, _, compile_catalogs
 from kit.security import enforce
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -78,6 +78,7 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
                kit_path: Path | str | None = None, database_url: str | None = None,
                testing: bool = False) -> APIFlask:
     """Build the station. ``kit`` wins over ``kit_path``; neither gives the simulated kit."""
+    compile_catalogs()
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     if kit is None:

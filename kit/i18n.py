@@ -41,10 +41,28 @@ def current_language() -> str:
     return _language.get()
 
 
+def compile_catalogs() -> None:
+    """Compile each ``messages.po`` whose ``.mo`` is missing or older (no build step)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo)
+
+
 @lru_cache(maxsize=4)
 def _catalog(lang: str) -> NullTranslations:
     if lang == DEFAULT_LANGUAGE:
         return NullTranslations()
+    compile_catalogs()
     return Translations.load(str(TRANSLATIONS_DIR), [lang], domain="messages")
 
 

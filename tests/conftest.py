@@ -1,0 +1,118 @@
+"""Shared fixtures: a station on a temp data folder, roles, a live server, Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.peers import free_port, missing
+
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+CHROMIUM = os.environ.get("MALLETTE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def app(tmp_path):
+    from kit.app import create_app, limiter
+
+    application = create_app(data_dir=tmp_path / "data", testing=True)
+    limiter.reset()
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def seeded(app):
+    """A facilitator (password 'mot-de-passe-test'), a school, a class, two groups."""
+    from kit.app import station
+    from kit.models import Facilitator
+    from kit.roster import create_class, create_group, create_school
+    from kit.security import hash_password
+
+    with app.app_context(), station().sessions() as db:
+        fac = Facilitator(name="Camille", password_hash=hash_password("mot-de-passe-test"))
+        db.add(fac)
+        school = create_school(db, "École des Tilleuls", "Brioude")
+        cls = create_class(db, school, "CE2 bleu", "CE2")
+        other = create_class(db, school, "CM2 rouge", "CM2")
+        g1 = create_group(db, cls, "Les Fusées", "Léa, Noé", 1, 1)
+        g2 = create_group(db, other, "Les Comètes", "Jade, Sami")
+        db.commit()
+        return {"facilitator_id": fac.id, "school_id": school.id, "class_id": cls.id,
+                "other_class_id": other.id, "group_id": g1.id, "other_group_id": g2.id,
+                "join_code": g1.join_code, "access_code": cls.access_code,
+                "password": "mot-de-passe-test"}
+
+
+def login_as(client, role: str, seeded: dict) -> None:
+    """Put a role in the client's session (the login forms have their own tests)."""
+    with client.session_transaction() as sess:
+        sess.clear()
+        if role == "facilitator":
+            sess.update(role="facilitator", facilitator_id=seeded["facilitator_id"])
+        elif role == "teacher":
+            sess.update(role="teacher", class_id=seeded["class_id"])
+        elif role == "group":
+            sess.update(role="group", group_id=seeded["group_id"], class_id=seeded["class_id"])
+
+
+def csrf_token(client, path: str = "/") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "the page carries no CSRF token"
+    return match.group(1)
+
+
+class LiveServer:
+    def __init__(self, app, port: int):
+        self.app = app
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """The station served by waitress (as ``mallette serve`` does) in a thread."""
+    from waitress.server import create_server
+
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=16)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield LiveServer(app, port)
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def output_dir(request) -> Path:
+    """Where a test leaves screenshots and reports for a person to look at."""
+    path = OUTPUT_DIR / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,109 @@
+"""The same Alembic migrations on SQLite (embedded) and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from kit import db as kitdb
+from kit.models import Base, Event, Group
+from kit.roster import create_class, create_group, create_school
+from tests.peers import free_port, missing
+
+TABLES = set(Base.metadata.tables)
+
+
+def round_trip(url: str) -> None:
+    kitdb.upgrade(url)
+    engine = kitdb.make_engine(url)
+    assert TABLES <= set(inspect(engine).get_table_names())
+    factory = kitdb.session_factory(engine)
+    with factory() as db:
+        school = create_school(db, "École Jules-Ferry", "Aurillac")
+        cls = create_class(db, school, "CM1", "CM1")
+        group = create_group(db, cls, "Les Lynx", ["Léa", "Noé"], girls=1, boys=1)
+        db.add(Event(type="challenge.checked", group_id=group.id, class_id=cls.id,
+                     payload={"passed": True, "challenge": "s1-c1", "skills": ["sequence"]}))
+        db.commit()
+    with factory() as db:
+        g = db.scalar(select(Group).where(Group.name == "Les Lynx"))
+        assert g.members == ["Léa", "Noé"] and g.girls == 1
+        ev = db.scalar(select(Event).where(Event.group_id == g.id))
+        assert ev.payload["passed"] is True and len(ev.id) == 36
+    kitdb.upgrade(url)  # idempotent
+    engine.dispose()
+
+
+def test_sqlite_migrations_and_wal(tmp_path):
+    url = kitdb.database_url(tmp_path)
+    round_trip(url)
+    engine = kitdb.make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def _pg_bin() -> Path:
+    roots = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not roots:
+        missing("PostgreSQL server binaries not found (apt-get install postgresql)")
+    return roots[-1].parent
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A throwaway PostgreSQL server on a free loopback port, run as an unprivileged user."""
+    pg = _pg_bin()
+    base = tmp_path_factory.mktemp("pg")
+    data = base / "data"
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root
+        user = "postgres" if shutil.which("runuser") else None
+        if user is None:
+            missing("runuser not available to start PostgreSQL as an unprivileged user")
+        os.chmod(base, 0o777)
+        for parent in list(base.parents)[:3]:
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)
+        run_as = ["runuser", "-u", user, "--"]
+    subprocess.run(run_as + [str(pg / "initdb"), "-D", str(data), "-U", "mallette",
+                             "--auth=trust", "-E", "UTF8", "--locale=C"],
+                   check=True, capture_output=True)
+    port = free_port()
+    log = base / "pg.log"
+    subprocess.run(run_as + [str(pg / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "start",
+                             "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1"],
+                   check=True, capture_output=True)
+    url = f"postgresql+psycopg://mallette@127.0.0.1:{port}/postgres"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                import psycopg
+
+                psycopg.connect(f"host=127.0.0.1 port={port} user=mallette dbname=postgres").close()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run(run_as + [str(pg / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True)
+
+
+def test_postgresql_migrations(postgres_url):
+    round_trip(postgres_url)
+
+
+def test_station_runs_on_postgresql(postgres_url, tmp_path):
+    from kit.app import create_app
+
+    app = create_app(data_dir=tmp_path, database_url=postgres_url, testing=True)
+    resp = app.test_client().get("/api/v1/health")
+    assert resp.status_code == 200 and resp.json["database"] == "ok"
