@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Mallette — set-up in one command.
+#   ./setup.sh demo   installs what the station needs and starts the demo (simulated kit)
+#   ./setup.sh test   installs what the tests need (peers included) and runs the whole suite
+#   ./setup.sh install   installs the station only
+# Works on a fresh Debian 12 / Ubuntu 22.04+ machine (root or sudo). Extra arguments go to
+# `mallette demo` or to pytest.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+MODE=${1:-demo}
+shift || true
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+# What the station needs to run, and what the tests' real peers need.
+APT_RUN=(python3 python3-venv python3-pip nodejs npm locales fonts-dejavu-core
+         fonts-noto-color-emoji prusa-slicer)
+APT_TEST=(chromium postgresql aseba firmware-microbit-micropython qemu-system-arm binutils
+          procps util-linux)
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> apt: ${missing[*]}"
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_locales() {
+  # The Aseba compiler aborts without en_US.UTF-8; French for the station's own messages.
+  local need=0
+  for loc in en_US.UTF-8 fr_FR.UTF-8; do
+    locale -a 2>/dev/null | grep -qi "^${loc/UTF-8/utf8}$" || need=1
+  done
+  if [ $need -eq 1 ]; then
+    echo "==> locales"
+    $SUDO sed -i -E 's/^# *(en_US.UTF-8 UTF-8)/\1/; s/^# *(fr_FR.UTF-8 UTF-8)/\1/' /etc/locale.gen
+    $SUDO locale-gen >/dev/null
+  fi
+}
+
+python_env() {
+  local extra=$1
+  local py=${PYTHON:-python3}
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> Python venv (.venv)"
+    "$py" -m venv .venv
+  fi
+  .venv/bin/python -m pip install -q --upgrade pip
+  echo "==> Python packages"
+  .venv/bin/python -m pip install -q -e ".${extra}"
+}
+
+npm_packages() {
+  echo "==> npm packages (web/)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+case "$MODE" in
+  install|demo)
+    apt_install "${APT_RUN[@]}"
+    ensure_locales
+    python_env ""
+    npm_packages
+    if [ "$MODE" = demo ]; then
+      exec .venv/bin/mallette demo "$@"
+    fi
+    ;;
+  test)
+    apt_install "${APT_RUN[@]}" "${APT_TEST[@]}"
+    ensure_locales
+    python_env "[test]"
+    npm_packages
+    if [ -f printers/install_octoprint.sh ]; then
+      bash printers/install_octoprint.sh
+    fi
+    echo "==> tests"
+    export LANG=C.UTF-8
+    exec .venv/bin/python -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./setup.sh demo|test|install [args]" >&2
+    exit 64
+    ;;
+esac

@@ -1,0 +1,109 @@
+"""The web shell: CSRF, French by default, English on demand, API and its OpenAPI document."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from tests.conftest import csrf_token, login_as
+
+
+def test_forms_without_csrf_token_are_refused(client, seeded):
+    resp = client.post("/rejoindre", data={"code": seeded["join_code"]})
+    assert resp.status_code == 400
+    assert "Le formulaire a expiré" in resp.get_data(as_text=True)
+    login_as(client, "facilitator", seeded)
+    resp = client.post("/animateur/ecoles", data={"name": "Piratée"})
+    assert resp.status_code == 400
+    assert "Piratée" not in client.get("/animateur/").get_data(as_text=True)
+
+
+def test_every_form_carries_a_csrf_token(client, seeded):
+    login_as(client, "facilitator", seeded)
+    for path in ("/animateur/", f"/animateur/ecoles/{seeded['school_id']}",
+                 f"/animateur/classes/{seeded['class_id']}"):
+        html = client.get(path).get_data(as_text=True)
+        assert html.count("<form") == html.count('name="csrf_token"'), path
+
+
+def test_french_by_default_english_on_demand(client, seeded):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="fr">' in html and "Tape le code de ton groupe" in html
+    client.get("/langue/en")
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Français" in html
+
+
+def test_health_and_openapi(client):
+    health = client.get("/api/v1/health")
+    assert health.status_code == 200 and health.json["status"] == "ok"
+    spec = client.get("/api/v1/openapi.json").json
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/health" in spec["paths"]
+    assert all(p.startswith("/api/v1/") for p in spec["paths"])
+
+
+def test_api_errors_are_json_and_french(client, seeded):
+    resp = client.get("/api/v1/kit")
+    assert resp.status_code == 401 and resp.json["message"] == "Connectez-vous d'abord."
+    login_as(client, "group", seeded)
+    assert client.get("/api/v1/kit").status_code == 403
+    login_as(client, "facilitator", seeded)
+    kit = client.get("/api/v1/kit").json
+    assert [r["id"] for r in kit["robots"]] == ["robot-rouge", "robot-bleu", "robot-vert"]
+    assert client.get("/api/v1/nope").json["status"] == 404
+
+
+def test_uploads_are_bounded(client, seeded):
+    login_as(client, "facilitator", seeded)
+    token = csrf_token(client, "/animateur/")
+    resp = client.post("/animateur/ecoles", data={"name": "x" * (21 * 1024 * 1024),
+                                                 "csrf_token": token})
+    assert resp.status_code == 413 and "trop gros" in resp.get_data(as_text=True)
+
+
+def test_group_rules_protect_pupils(client, seeded):
+    login_as(client, "facilitator", seeded)
+    token = csrf_token(client, "/animateur/")
+    url = f"/animateur/classes/{seeded['class_id']}/groupes"
+    resp = client.post(url, data={"name": "Les Lynx", "members": "Léa Dupont-Martin Durand, Noé",
+                                  "csrf_token": token}, follow_redirects=True)
+    assert "sans nom de famille" in resp.get_data(as_text=True)
+    resp = client.post(url, data={"name": "Les Lynx", "members": "Léa", "csrf_token": token},
+                       follow_redirects=True)
+    assert "de 2 à 4 élèves" in resp.get_data(as_text=True)
+    resp = client.post(url, data={"name": "Les Lynx", "members": "Léa, Noé", "girls": "2",
+                                  "boys": "1", "csrf_token": token}, follow_redirects=True)
+    assert "dépasse le nombre" in resp.get_data(as_text=True)
+    resp = client.post(url, data={"name": "Les Lynx", "members": "Léa, Noé", "girls": "1",
+                                  "boys": "1", "csrf_token": token}, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "Groupe « Les Lynx » créé" in html
+
+
+def test_live_stream_delivers_events_for_the_role(app, seeded):
+    from kit.events import PROGRAM_SENT, record
+    from kit.live import broker, sse_stream
+    from web.live import _filter_for_role
+
+    with app.test_request_context():
+        from flask import session
+
+        session.update(role="group", group_id=seeded["group_id"], class_id=seeded["class_id"])
+        q = broker.subscribe(_filter_for_role())
+    stream = sse_stream(q, heartbeat=0.05, max_seconds=1)
+    assert next(stream).startswith("retry:")
+    with app.app_context():
+        from kit.app import station
+
+        with station().sessions() as db:
+            record(db, PROGRAM_SENT, group_id=seeded["other_group_id"],
+                   class_id=seeded["other_class_id"])
+            record(db, PROGRAM_SENT, group_id=seeded["group_id"], class_id=seeded["class_id"],
+                   robot="robot-rouge")
+            db.commit()
+    frame = next(stream)
+    while frame.startswith(":"):
+        frame = next(stream)
+    assert "event: program.sent" in frame and '"robot": "robot-rouge"' in frame
+    stream.close()
