@@ -10,6 +10,20 @@ from sqlalchemy.orm import Session as DbSession
 from kit.models import Event
 
 # Event types the station writes (progress and reports are derived from these).
+# Each names the session/group/class it concerns; the payload carries the rest:
+#   session.opened    session_id, class_id; {"number": n, "kind": "programming"|"printing"}
+#   session.closed    session_id, class_id; {"number": n, "summary": {...}}
+#   group.joined      group_id, class_id, session_id (None when no session is open)
+#   program.saved     group_id, class_id, session_id; {"version": v, "kind": "robot"|"object",
+#                     "blocks": n}
+#   program.sent      group_id, class_id, session_id; {"version": v, "robot_id": id,
+#                     "ok": bool, "message": str}
+#   challenge.checked group_id, class_id, session_id; {"challenge": id, "session_number": n,
+#                     "passed": bool, "failed": [criterion, ...], "version": v,
+#                     "skills": [skill, ...]}
+#   print.queued      group_id, class_id, session_id; {"job_id": id, "title": str}
+#   print.finished    group_id, class_id, session_id; {"job_id": id, "title": str,
+#                     "state": "done"|"failed"|"cancelled"}
 SESSION_OPENED = "session.opened"
 SESSION_CLOSED = "session.closed"
 GROUP_JOINED = "group.joined"
