@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import func, select
 
 from kit.app import db, limiter
@@ -10,6 +20,7 @@ from kit.events import GROUP_JOINED, record
 from kit.i18n import _
 from kit.models import Classroom, Facilitator, Group
 from kit.security import check_password, hash_password, normalise_code, public, roles
+from kit.sessions import open_session_of
 from web.forms import FacilitatorLoginForm, JoinForm, SetupForm, TeacherForm
 
 bp = Blueprint("auth", __name__)
@@ -117,7 +128,9 @@ def join():
         group = db().scalar(select(Group).where(Group.join_code == code))
         if group is not None:
             _start("group", group_id=group.id, class_id=group.class_id)
-            record(db(), GROUP_JOINED, group_id=group.id, class_id=group.class_id)
+            current = open_session_of(db(), group.classroom)
+            record(db(), GROUP_JOINED, group_id=group.id, class_id=group.class_id,
+                   session_id=current.id if current else None)
             db().commit()
             return redirect(url_for("pupil.home"))
     flash(_("Ce code ne marche pas. Vérifie les lettres et les chiffres."), "error")

@@ -6,8 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from kit.i18n import _
-
 
 def _l(text: str):
     """Translate when the form is drawn, not at import."""
