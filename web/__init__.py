@@ -4,10 +4,11 @@ from __future__ import annotations
 
 
 def register_blueprints(app) -> None:
-    from web import api, auth, facilitator, live, pupil, teacher, vendor
+    from web import api, auth, facilitator, live, pupil, runner, teacher, vendor
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitator.bp)
+    app.register_blueprint(runner.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(pupil.bp)
     app.register_blueprint(live.bp)

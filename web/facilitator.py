@@ -83,8 +83,11 @@ def add_class(school_id: int):
 @bp.get("/classes/<int:class_id>")
 @roles("facilitator")
 def classroom(class_id: int):
-    return render_template("facilitator/classroom.html", cls=_class_or_404(class_id),
-                           group_form=GroupForm())
+    from web.runner import cycle_view
+
+    cls = _class_or_404(class_id)
+    return render_template("facilitator/classroom.html", cls=cls, group_form=GroupForm(),
+                           cycle=cycle_view(cls), robots=station().kit.robots)
 
 
 @bp.post("/classes/<int:class_id>/groupes")
