@@ -13,6 +13,7 @@ from lessons.challenges import check_challenge
 from lessons.checks import check_session
 from lessons.loader import LessonError, LoadedFile, lesson_files, load_file
 from lessons.schema import Challenge, Session, Step
+from robots.simulator import MatError, validate_mat
 
 DEFAULT_CYCLE_DIR = Path(__file__).resolve().parent / "cycle"
 
@@ -109,8 +110,11 @@ def validate_cycle(directory: Path | str | None = None, *, run_solutions: bool =
     for f in files:
         errors.extend(f.errors)
         if f.session is not None:
-            errors.extend(f.error(path, msg) for path, msg in check_session(f.session))
-            if run_solutions and not f.errors:
+            problems = [f.error(path, msg) for path, msg in check_session(f.session)]
+            errors.extend(problems)
+            # Only a file without other problems is run: a wrong mat or criterion would
+            # otherwise be reported twice, or crash the run.
+            if run_solutions and not f.errors and not problems:
                 errors.extend(_solution_errors(f))
     errors.extend(_numbering_errors(files))
     errors.extend(_challenge_id_errors(files))
@@ -179,6 +183,12 @@ def _solution_errors(f: LoadedFile) -> list[LessonError]:
     for i, c in enumerate(session.challenges):
         mat = session.mat_for(c)
         if mat is None:
+            continue
+        try:
+            validate_mat(mat.contract())
+        except MatError as exc:
+            where = ("challenges", i, "mat") if c.mat is not None else ("mat",)
+            errors.extend(f.error(where, problem) for problem in exc.problems)
             continue
         if c.solution is not None:
             result = check_challenge(c, c.solution, mat, toolbox=session.toolbox())

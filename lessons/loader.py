@@ -147,7 +147,8 @@ def _pydantic_message(err: dict[str, Any]) -> str:
     if kind == "literal_error":
         return _(
             "valeur « %(value)s » inconnue ; valeurs possibles : %(expected)s",
-            value=err.get("input"), expected=ctx.get("expected", ""),
+            value=err.get("input"),
+            expected=str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", "),
         )
     bounds = {
         "greater_than_equal": ("ge", _("doit être supérieur ou égal à %(n)s")),
