@@ -432,7 +432,11 @@ class _Walker:
                     continue
                 self.body(sub, value, depth + 1, owner=(node, name, key))
             elif kind == _COND:
-                self.condition(sub, value, 1)
+                if value is None:  # an empty slot in the editor
+                    self.add(sub, node, _("Il manque la condition du bloc « %(block)s ».",
+                                          block=label(name)))
+                else:
+                    self.condition(sub, value, 1)
             elif kind == _NAME:
                 self.variable_name(path, node, name, value)
 
@@ -453,6 +457,11 @@ class _Walker:
 
     def value(self, path: str, owner: dict, owner_name: str, key: str, value: object,
               kind: _Num, depth: int) -> None:
+        if value is None:  # an empty slot in the editor
+            self.add(path, owner, _(
+                "Il manque un nombre dans « %(field)s » du bloc « %(block)s ».",
+                field=key, block=label(owner_name)))
+            return
         if _is_number(value):
             assert isinstance(value, int | float)
             low = kind.low if kind.low is not None else -VALUE_LIMIT
@@ -535,7 +544,10 @@ class _Walker:
                 max=MAX_DEPTH))
             return
         self.fields_shallow(path, node, name)
-        if name == "not" and "condition" in node:
+        if name == "not" and node.get("condition") is None and "condition" in node:
+            self.add(f"{path}.condition", node, _("Il manque la condition du bloc « %(block)s ».",
+                                                  block=label(name)))
+        elif name == "not" and "condition" in node:
             self.condition(f"{path}.condition", node["condition"], depth + 1)
         elif name == "compare":
             for key in ("left", "right"):

@@ -154,8 +154,10 @@ def _r6(value: float) -> float:
     return math.floor(value * 1e6 + 0.5) / 1e6
 
 
-def _mod360(value: float) -> float:
-    return ((value % 360.0) + 360.0) % 360.0
+def _heading(value: float) -> float:
+    """``value`` brought into [0, 360) with the very operations the browser uses."""
+    result = _r6(value - 360.0 * math.floor(value / 360.0))
+    return result - 360.0 if result >= 360.0 else result
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -303,7 +305,7 @@ class _Run:
         done = 0.0
         while done < degrees - EPSILON:
             done = done + min(STEP_DEG, degrees - done)
-            self.heading = _mod360(_r6(h0 + sign * done))
+            self.heading = _heading(h0 + sign * done)
             self.t = _r6(t0 + done / TURN_DEG_S)
             if self.check():
                 return

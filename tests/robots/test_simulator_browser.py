@@ -1,0 +1,95 @@
+"""The browser simulator (web/static/js/simulator.js) in headless Chromium.
+
+It must give the reference simulator's result on every shared case, and its
+canvas renderer must draw the mat and play the run to the same end.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from robots.simulator import simulate
+from tests.robots.conftest import CASE_FILES, ROOT, assert_same_run, load_case
+
+SIMULATOR_JS = ROOT / "web" / "static" / "js" / "simulator.js"
+
+
+@pytest.fixture(scope="module")
+def page(chromium):
+    page = chromium.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_content("<!doctype html><html lang='fr'><body>"
+                     "<canvas id='c' width='480' height='320'></canvas></body></html>")
+    page.add_script_tag(path=str(SIMULATOR_JS))
+    yield page
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
+def test_browser_agrees_with_the_reference_on_every_case(page, path) -> None:
+    case = load_case(path)
+    result = page.evaluate("([p, m]) => MalletteSim.simulate(p, m)",
+                           [case["program"], case["mat"]])
+    assert_same_run(result, case["expected"])
+
+
+def test_browser_agrees_on_odd_angles_and_backward_moves(page) -> None:
+    mat = {"cols": 10, "rows": 10, "cell_cm": 17, "start": {"col": 4, "row": 5,
+                                                             "heading": "north"},
+           "obstacles": [[7, 7], [2, 3]], "target": [6, 2]}
+    turns = [{"block": "turn", "direction": d, "degrees": deg}
+             for d, deg in (("right", 33), ("left", 71.5), ("right", 200))]
+    program = {"main": [{"block": "repeat", "times": 6, "body": [
+        turns[0], {"block": "move", "direction": "forward", "distance_cm": 37.3},
+        turns[1], {"block": "move", "direction": "backward", "seconds": 2.35}, turns[2]]}]}
+    expected = simulate(program, mat)
+    assert len(expected["cells"]) > 5  # the robot really travels
+    assert_same_run(page.evaluate("([p, m]) => MalletteSim.simulate(p, m)", [program, mat]),
+                    expected)
+
+
+def _pixel(page, x: float, y: float) -> list[int]:
+    return page.evaluate(
+        "([x, y]) => Array.from(document.getElementById('c').getContext('2d')"
+        ".getImageData(x, y, 1, 1).data)", [x, y])
+
+
+def test_animation_draws_the_mat_and_ends_where_the_run_ends(page, tmp_path) -> None:
+    case = load_case(next(p for p in CASE_FILES if "collision_obstacle" in p.stem))
+    mat = dict(case["mat"], line=[[0, 2], [1, 2], [2, 2]])
+    outcome = page.evaluate(
+        """async ([p, m]) => {
+            const frames = [];
+            const player = MalletteSim.animate(document.getElementById('c'), p, m, {
+                speed: 40, onFrame: (t, pose, state) => frames.push([t, pose, state])});
+            const result = await player.done;
+            return {result, frames: frames.length, last: frames[frames.length - 1]};
+        }""", [case["program"], mat])
+    assert_same_run(outcome["result"], simulate(case["program"], mat))
+    assert outcome["frames"] >= 3  # really animated, not drawn once
+    t, pose, state = outcome["last"]
+    assert t == pytest.approx(outcome["result"]["time"])
+    assert pose["x"] == pytest.approx(outcome["result"]["final"]["x"])
+    assert pose["heading"] == pytest.approx(90)
+    assert state["light"] == "red"
+    # 6 × 4 cells of 20 cm on 480 × 320 px: 77.33 px per cell, 8 px margin.
+    size, ox, oy = (320 - 16) / 4, (480 - 6 * (320 - 16) / 4) / 2, 8
+    brown = _pixel(page, ox + 3 * size + size / 2 + 10, oy + size * 0.75)  # obstacle (3, 0)
+    assert brown[:3] == [0x8D, 0x6E, 0x63]
+    line = _pixel(page, ox + 1.5 * size, oy + 2.5 * size)  # the line through (1, 2)
+    assert line[:3] == [0x21, 0x21, 0x21]
+    empty = _pixel(page, ox + 4.5 * size, oy + 3.5 * size)
+    assert empty[:3] == [0xFF, 0xFD, 0xF5]
+    page.screenshot(path=str(tmp_path / "animation.png"))
+
+
+def test_a_light_shows_on_the_robot(page) -> None:
+    mat = {"cols": 3, "rows": 2, "cell_cm": 20, "start": {"col": 1, "row": 1, "heading": "east"}}
+    page.evaluate("""m => MalletteSim.draw(document.getElementById('c'), m, null,
+                                          {light: 'green'})""", mat)
+    size, ox, oy = (320 - 16) / 2, (480 - 3 * (320 - 16) / 2) / 2, 8
+    centre_x, centre_y = ox + 1.5 * size, oy + 1.5 * size
+    lamp = _pixel(page, centre_x - size * 0.34 * 0.25, centre_y)
+    assert lamp[:3] == [0x43, 0xA0, 0x47]
