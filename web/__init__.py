@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def register_blueprints(app) -> None:
-    from web import api, auth, facilitator, live, pupil, runner, teacher, vendor
+    from web import api, auth, facilitator, live, pupil, pupil_api, runner, teacher, vendor
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitator.bp)
@@ -14,3 +14,4 @@ def register_blueprints(app) -> None:
     app.register_blueprint(live.bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(pupil_api.bp)
