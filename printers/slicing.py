@@ -1,7 +1,8 @@
 """Slicing with PrusaSlicer's command line (Debian ``prusa-slicer``, headless, no display).
 
 Objects are written as STL files already placed in bed coordinates and sliced with
-``--dont-arrange``, so the G-code puts every object where the plate planner put it.
+``--merge --dont-arrange``, so one G-code prints every object where the plate planner
+put it.
 Estimates are read back from the comments PrusaSlicer writes into the G-code.
 """
 
@@ -80,7 +81,9 @@ def slice_placed(meshes: list[trimesh.Trimesh], profile: PrinterProfile,
             path = Path(tmp) / f"object_{i:03d}.stl"
             mesh.export(path, file_type="stl")
             inputs.append(str(path))
-        argv = [exe, "--export-gcode", "--load", str(profile.slicer_profile),
+        # without --merge PrusaSlicer slices each input on its own into the same output
+        merge = ["--merge"] if len(inputs) > 1 else []
+        argv = [exe, "--export-gcode", "--load", str(profile.slicer_profile), *merge,
                 "--dont-arrange", "-o", str(out_path), *inputs]
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=SLICE_TIMEOUT,
