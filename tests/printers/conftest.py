@@ -142,3 +142,43 @@ def prusa_slicer() -> str:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+def connect_virtual(peer: OctoPrintPeer) -> None:
+    """Connect the Virtual Printer, make it fast, and heat it in advance.
+
+    The virtual hotend heats at 10 °C/s: preheating here keeps M109/M190 in the
+    prints from waiting 20 s each. M220/M221 S2000 make simulated moves 20x faster.
+    """
+    from printers.octoprint import OctoPrintClient
+
+    with OctoPrintClient(peer.url, peer.api_key, name="virtuelle") as client:
+        client.connect("VIRTUAL")
+        deadline = time.monotonic() + 30
+        while client.connection_state() != "Operational":
+            if time.monotonic() > deadline:
+                pytest.fail("the Virtual Printer did not become operational", pytrace=False)
+            time.sleep(0.2)
+        client.send_commands("M220 S2000", "M221 S2000", "M104 S215", "M140 S60")
+
+
+@pytest.fixture(scope="session")
+def octoprint_ready(octoprint: OctoPrintPeer) -> OctoPrintPeer:
+    connect_virtual(octoprint)
+    return octoprint
+
+
+@pytest.fixture(scope="session")
+def sliced(tmp_path_factory: pytest.TempPathFactory, prusa_slicer: str) -> dict[str, Path]:
+    """Real G-code files: a name tag (short print) and a badge (long enough to cancel)."""
+    from printers.objects import build_mesh
+    from printers.profiles import get_profile
+    from printers.slicing import slice_one
+    from printers.templates import instantiate
+
+    out = tmp_path_factory.mktemp("gcode")
+    profile = get_profile("default")
+    tag = slice_one(build_mesh(instantiate("name_tag", name="Léa")), profile, out / "tag.gcode")
+    badge = slice_one(build_mesh(instantiate("badge", diameter=70)), profile,
+                      out / "badge.gcode")
+    return {"tag": tag.gcode_path, "badge": badge.gcode_path}
