@@ -68,7 +68,9 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     chain = page.evaluate(
         """() => { const ws = Blockly.getMainWorkspace();
                    let b = ws.getTopBlocks(true).find(x => x.type === 'start');
-                   const out = []; while ((b = b.getNextBlock())) out.push(b.type); return out; }""")
+                   const out = [];
+                   while ((b = b.getNextBlock())) out.push(b.type);
+                   return out; }""")
     assert chain == ["move", "turn", "move"]
     # the pupils type their numbers: 60 cm, a right turn of 90°, 40 cm
     page.evaluate(

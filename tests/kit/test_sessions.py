@@ -62,7 +62,7 @@ def test_group_state_follows_events(app, client, seeded):
     tok = csrf_token(pupil)
     pupil.post("/rejoindre", data={"code": seeded["join_code"], "csrf_token": tok})
     table = _page(client.get(run_url + "/groupes"))
-    assert 'class="state-joined" data-group="%d"' % seeded["group_id"] in table
+    assert f'class="state-joined" data-group="{seeded["group_id"]}"' in table
 
 
 def test_assign_robot(client, seeded):
