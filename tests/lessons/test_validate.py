@@ -143,3 +143,19 @@ def test_a_copied_cycle_can_be_edited_and_revalidated(tmp_path: Path):
             "65 min") in result.output
     first.write_text(text, encoding="utf-8")
     assert run("validate", str(cycle)).exit_code == 0
+
+
+def test_common_yaml_pitfalls_get_a_plain_french_explanation(tmp_path: Path):
+    base = (BROKEN / "unknown-skill.yaml").read_text(encoding="utf-8")
+    base = base.replace("skills: [encode, coder]  # ← erreur", "skills: [encode]")
+    (tmp_path / "01.yaml").write_text(base.replace("  cols: 4", "\tcols: 4"), encoding="utf-8")
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 2
+    assert "erreur de syntaxe YAML : tabulation interdite, indentez avec des espaces" \
+        in result.output
+    off = base.replace("blocks: [move, turn]", "blocks: [move, turn, light]").replace(
+        "      max_blocks: 3\n", "      max_blocks: 3\n      light_shown: off\n")
+    (tmp_path / "01.yaml").write_text(off, encoding="utf-8")
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 2
+    assert 'challenges[0].criteria.light_shown: écrivez "off" entre guillemets' in result.output
