@@ -72,7 +72,8 @@ def test_specific_verdicts():
     square = loops.challenge("s3-le-carre")
     result = check_challenge(square, square.mistake, loops.mat, toolbox=loops.toolbox())
     assert result.failed_criteria == ["uses_block", "max_blocks"]
-    assert "Le programme doit tenir en 4 blocs au plus." in result.reasons
+    assert result.reasons == ["Le programme doit utiliser : « répéter ».",
+                              "Le programme doit tenir en 4 blocs au plus."]
 
 
 def test_a_block_outside_the_toolbox_fails_with_the_validator_message():
@@ -116,3 +117,9 @@ def test_printing_challenge_verdict():
     result = check_print_challenge(challenge, slow)
     assert result.failed_criteria == ["max_print_minutes"]
     assert result.message == challenge.hint.fr
+
+
+def test_a_printing_challenge_is_not_checked_as_a_program():
+    session = CYCLE.session(8)
+    with pytest.raises(ValueError, match="n'est pas un défi de programmation"):
+        check_challenge(session.challenges[0], {"main": []}, CYCLE.session(1).mat)
