@@ -26,7 +26,17 @@ def dashboard():
 @bp.get("/mallette")
 @roles("facilitator")
 def kit_page():
-    return render_template("facilitator/kit.html", kit=station().kit)
+    return render_template("facilitator/kit.html", kit=station().kit, report=None)
+
+
+@bp.post("/mallette/verifier")
+@roles("facilitator")
+def kit_check():
+    """Kit check on arrival: which robots and printers of the inventory answer."""
+    from kit.probe import probe_kit
+
+    report = probe_kit(station().kit, timeout=2.0)
+    return render_template("facilitator/kit.html", kit=station().kit, report=report)
 
 
 @bp.post("/ecoles")
