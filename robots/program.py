@@ -633,6 +633,8 @@ class _Walker:
 
 def validate_program(data: object, allowed_blocks: set[str] | None = None) -> Program:
     """Check ``data`` against the contract (and the toolbox ``allowed_blocks``)."""
+    if isinstance(data, Program):
+        data = data.to_json()
     walker = _Walker(set(allowed_blocks) if allowed_blocks is not None else None)
     if not isinstance(data, dict):
         walker.add("", None, _("Le programme doit être un objet JSON (reçu %(kind)s).",
