@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from kit.i18n import _
+from kit.i18n import _, current_language
 
 # --- the contract's vocabulary -------------------------------------------------------------
 
@@ -74,9 +74,9 @@ CONDITION_BLOCKS = frozenset(
 ALL_BLOCKS = frozenset(BLOCK_LABELS)
 
 
-def label(block: str, lang: str = "fr") -> str:
-    """The label people see for ``block`` (the name itself when unknown)."""
-    return BLOCK_LABELS.get(block, {}).get(lang, block)
+def label(block: str, lang: str | None = None) -> str:
+    """The label people see for ``block`` in ``lang`` (default: the current language)."""
+    return BLOCK_LABELS.get(block, {}).get(lang or current_language(), block)
 
 
 # --- problems -------------------------------------------------------------------------------

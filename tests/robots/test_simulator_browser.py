@@ -186,3 +186,22 @@ def test_browser_agrees_on_random_programs(page) -> None:
         assert_same_run(result, expected)
     print(f"random programs: {moved} moved, {collided} collided, {limited} hit a loop limit")
     assert moved > 50 and collided > 10 and limited > 5  # the programs really exercise the rules
+
+
+def test_animation_with_sound_plays_the_notes_and_can_be_stopped(page) -> None:
+    case = load_case(next(p for p in CASE_FILES if "lights_and_sound" in p.stem))
+    outcome = page.evaluate(
+        """async ([p, m]) => {
+            const notes = [];
+            const player = MalletteSim.animate(document.getElementById('c'), p, m, {
+                speed: 20, audio: true,
+                onFrame: (t, pose, state) => { if (state.note) notes.push(state.note); }});
+            const result = await player.done;
+            const slow = MalletteSim.animate(document.getElementById('c'), p, m, {speed: 0.01});
+            slow.stop();
+            const stopped = await slow.done;
+            return {result, notes: [...new Set(notes)], stopped: stopped.time};
+        }""", [case["program"], case["mat"]])
+    assert_same_run(outcome["result"], case["expected"])
+    assert outcome["notes"] == ["C4", "G5"]
+    assert outcome["stopped"] == case["expected"]["time"]
