@@ -4,11 +4,12 @@ from __future__ import annotations
 
 
 def register_blueprints(app) -> None:
-    from web import api, auth, facilitator, live, pupil, teacher, vendor
+    from web import api, auth, facilitator, figures, live, pupil, teacher, vendor
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(teacher.bp)
+    app.register_blueprint(figures.bp)
     app.register_blueprint(pupil.bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(vendor.bp)
