@@ -108,8 +108,10 @@ class SkillLevel:
 
     @property
     def rank(self) -> int:
-        """0–4, for the little bar drawn beside the words."""
-        return LEVELS.index(self.level)
+        """0–4 filled squares of the little bar drawn beside the words."""
+        if self.available == 0 or self.passed == 0:
+            return 0
+        return max(1, min(4, round(4 * self.passed / self.available)))
 
     @property
     def label(self) -> str:

@@ -83,7 +83,7 @@ def group_page(group_id: int):
     progress = class_progress(db(), cls, _lang())
     versions = list(db().scalars(
         select(ProgramVersion).where(ProgramVersion.group_id == group.id)
-        .order_by(ProgramVersion.kind, ProgramVersion.version)))
+        .order_by(ProgramVersion.created_at, ProgramVersion.id)))
     programs = [(v, render_program(v.program, v.kind)) for v in versions]
     prints = list(db().scalars(select(PrintJob).where(PrintJob.group_id == group.id)
                                .order_by(PrintJob.created_at)))

@@ -12,6 +12,7 @@ from kit import events as ev
 from kit.models import Event, ProgramVersion
 from kit.sessions import close_session, curriculum_for, open_session
 from lessons.challenges import check_challenge
+from robots.program import count_blocks
 
 # The days the sessions were held (10:00 UTC, a school morning in France).
 DAY_S1 = date(2026, 1, 12)
@@ -47,7 +48,8 @@ def _save(db, group, sess, program: dict, version: int, kind: str, day: date, mi
     db.add(ProgramVersion(group_id=group.id, session_id=sess.id, kind=kind, version=version,
                           program=program, created_at=saved))
     e = ev.record(db, ev.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
-                  session_id=sess.id, version=version, kind=kind, blocks=len(program))
+                  session_id=sess.id, version=version, kind=kind,
+                  blocks=count_blocks(program) if kind == "robot" else 4)
     _at(e, day, minutes)
 
 
@@ -143,7 +145,8 @@ def cycle_data(app):
                     {"block": "text", "text": "FUSÉES", "size": 8, "height": 1.2}]}]}}
         _save(db, fusees, s8, tag, 1, "object", DAY_S8, 20)
         job = PrintJob(group_id=fusees.id, session_id=s8.id, title="Porte-nom des Fusées",
-                       object_model=tag, state="done")
+                       object_model=tag, state="done",
+                       created_at=datetime(2026, 2, 2, 10, 30, tzinfo=UTC))
         db.add(job)
         db.flush()
         _at(ev.record(db, ev.PRINT_QUEUED, group_id=fusees.id, class_id=cls.id,
