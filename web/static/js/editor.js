@@ -64,7 +64,7 @@
   }
 
   async function check() {
-    show("hint", T.checking);
+    show("pending", T.checking);
     const url = app.dataset.challengeUrl.replace("__ID__", encodeURIComponent(challenge().id));
     try {
       const out = await M.api("POST", url, { program: program() });
@@ -80,7 +80,7 @@
 
   async function send() {
     if (!(await save())) return;
-    show("hint", T.sending);
+    show("pending", T.sending);
     try {
       await M.api("POST", app.dataset.sendUrl, { version: version });
       show("ok", "🤖 " + T.running);
