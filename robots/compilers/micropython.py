@@ -32,10 +32,14 @@ class BoardProfile:
     turn_deg_s: float = 90.0
     sensors: tuple[str, ...] = ()
     stop_code: str = "_motors(0,0)"
+    motors_off: str = ""   # run from the REPL on stop, outside the program
 
 
 MAQUEEN_HARDWARE = '''\
+_M = [0, 0]
 def _motors(l, r):
+    _M[0] = l
+    _M[1] = r
     for reg, v in ((0, l), (2, r)):
         try:
             i2c.write(0x10, bytes([reg, 0 if v >= 0 else 1, min(255, abs(int(v)))]))
@@ -84,6 +88,8 @@ MICROBIT_MAQUEEN = BoardProfile(
     imports="from microbit import *\nimport music\nimport neopixel\n",
     hardware=MAQUEEN_HARDWARE.replace("{rgb}", repr(c.COLOURS_RGB)),
     sensors=("obstacle", "line", "button"),
+    motors_off="from microbit import i2c\ntry:\n i2c.write(0x10,bytes([0,0,0]))\n"
+               " i2c.write(0x10,bytes([2,0,0]))\nexcept OSError:\n pass\n",
 )
 
 # A generic MicroPython robot (ESP32...): motors and sensors are left to a small
@@ -93,7 +99,10 @@ try:
     import robot as _r
 except ImportError:
     _r = None
+_M = [0, 0]
 def _motors(l, r):
+    _M[0] = l
+    _M[1] = r
     if _r:
         _r.motors(l, r)
 def _light(name):
@@ -120,6 +129,7 @@ GENERIC_MICROPYTHON = BoardProfile(
             "def running_time():\n    return time.ticks_ms()\n",
     hardware=GENERIC_HARDWARE,
     sensors=("obstacle", "line", "button", "sound"),
+    motors_off="try:\n import robot\n robot.motors(0,0)\nexcept Exception:\n pass\n",
 )
 
 RUNTIME = '''\

@@ -55,6 +55,7 @@ class MicroPythonReplDriver(RobotDriver):
         super().__init__(robot_id, connection, name=name, timeout=timeout)
         self.repl: RawRepl | None = None
         self._firmware = ""
+        self._output = b""
 
     # ---- the link (serial here; the BLE driver overrides it) ------------------------------
     def open_link(self) -> Link:
@@ -104,7 +105,7 @@ class MicroPythonReplDriver(RobotDriver):
 
     def _do_describe(self) -> RobotInfo:
         repl = self._repl()
-        out = repl.exec("import sys\nprint(sys.implementation.name, "
+        out = repl.exec_retry("import sys\nprint(sys.implementation.name, "
                         "'.'.join(str(x) for x in sys.implementation.version), sys.platform)")
         self._firmware = out.strip()
         return RobotInfo(name=self.name, family=self.family, firmware=self._firmware,
@@ -119,13 +120,14 @@ class MicroPythonReplDriver(RobotDriver):
         progress(Stage.STARTING, 0.0)
         repl.soft_reset_run()
         repl.read_until(b"MALLETTE:START", self.start_timeout)
+        self._output = b""
 
     def _do_stop(self) -> None:
         repl = self._repl()
         repl.enter_raw(timeout=min(self.timeout, 3.0))
         # the program's own ``finally`` already stopped the motors; make sure anyway
-        hardware = self.profile.imports + self.profile.hardware
-        repl.exec(hardware + self.profile.stop_code, timeout=min(self.timeout, 3.0))
+        if self.profile.motors_off:
+            repl.exec(self.profile.motors_off, timeout=min(self.timeout, 3.0))
 
     def poll(self) -> Status:
         """Read what the running program printed; FINISHED once it ended."""
@@ -136,10 +138,12 @@ class MicroPythonReplDriver(RobotDriver):
         except RobotError as exc:
             self._emit(Status.LOST, exc.message)
             return self.status
-        if b"MALLETTE:END" in out:
+        self._output = (self._output + out)[-4096:]
+        if b"MALLETTE:END" in self._output:
             self._emit(Status.FINISHED)
-        elif b"Traceback" in out:
-            self._emit(Status.ERROR, out.decode(errors="replace").strip().splitlines()[-1])
+        elif b"Traceback" in self._output and self._output.rstrip().endswith(b">>>"):
+            text = self._output.decode(errors="replace").strip().splitlines()
+            self._emit(Status.ERROR, text[-2] if len(text) > 1 else "")
         return self.status
 
     def _do_close(self) -> None:
@@ -153,13 +157,14 @@ class MicroPythonReplDriver(RobotDriver):
             repl = self._repl()
             if not repl.in_raw:
                 repl.enter_raw()
-            return self._guard(lambda: repl.exec(code, timeout))
+            return self._guard(lambda: repl.exec_retry(code, timeout))
 
     def read_file(self, name: str) -> bytes:
-        out = self.run(f"f=open({name!r},'rb')\nprint(repr(f.read()))\nf.close()")
         import ast
 
-        return ast.literal_eval(out.strip())
+        out = self.run(f"f=open({name!r},'rb')\nwhile 1:\n c=f.read(96)\n if not c:break\n"
+                       " print(repr(c))\nf.close()")
+        return b"".join(ast.literal_eval(line) for line in out.splitlines() if line.strip())
 
     def wait_finished(self, timeout: float) -> Status:
         end = time.monotonic() + timeout

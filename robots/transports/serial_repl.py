@@ -63,6 +63,10 @@ _BOARD_HELPERS = (
     "  if not c:break\n"
     "  o.write(c)\n"
     " i.close();o.close()\n"
+    "def _mw(d,n,k):\n"
+    " if len(d)!=n or sum(d)!=k:\n"
+    "  print('E');return\n"
+    " print(_mf.write(d))\n"
 )
 
 
@@ -183,6 +187,31 @@ class RawRepl:
                              code="protocol")
         return self._parse(reply[2:], data)
 
+    def exec_retry(self, code: str, timeout: float | None = None, tries: int = 3) -> str:
+        """Run an idempotent command, sending it again if the line garbled it.
+
+        A byte lost on the way gives a SyntaxError (nothing ran) or no reply at all (the
+        board still waits for the end of the command): both are safe to retry. All the
+        attempts together stay within ``timeout``.
+        """
+        total = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + total
+        per_try = max(1.0, total / tries)
+        for attempt in range(tries):
+            left = deadline - time.monotonic()
+            last = attempt == tries - 1 or left <= per_try
+            try:
+                return self.exec(code, left if last else per_try)
+            except (ReplError, RobotTimeout) as exc:
+                garbled = isinstance(exc, RobotTimeout) or "SyntaxError" in exc.traceback
+                if not garbled or last:
+                    raise
+            except RobotError as exc:
+                if exc.code != "protocol" or last:
+                    raise
+            self.enter_raw(max(0.2, deadline - time.monotonic()))
+        raise AssertionError("unreachable")
+
     def _parse(self, reply: bytes, code: bytes) -> str:
         body = reply[:-2]  # drop the final "\x04>"
         out, _sep, err = body.partition(b"\x04")
@@ -266,7 +295,7 @@ class RawRepl:
 
     # ---- files -------------------------------------------------------------------------
     def remote_checksum(self, name: str, timeout: float | None = None) -> tuple[int, int, int]:
-        out = self.exec(f"_mck({name!r})", timeout).split()
+        out = self.exec_retry(f"_mck({name!r})", timeout).split()
         if len(out) != 3:
             raise RobotError(_("Le robot « %(name)s » n'a pas pu relire le fichier.",
                                name=self.name), code="verify")
@@ -274,7 +303,7 @@ class RawRepl:
         return size, a, b
 
     def has_rename(self) -> bool:
-        return self.exec("import os\nprint(hasattr(os,'rename'))").strip() == "True"
+        return self.exec_retry("import os\nprint(hasattr(os,'rename'))").strip() == "True"
 
     def put_main(self, data: bytes, progress: Callable[[str, float], None] | None = None,
                  target: str = "main.py", attempts: int = 2) -> None:
@@ -284,7 +313,7 @@ class RawRepl:
         """
         progress = progress or (lambda stage, fraction: None)
         expected = _adler_parts(data)
-        self.exec(_BOARD_HELPERS)
+        self.exec_retry(_BOARD_HELPERS)
         for attempt in range(attempts):
             try:
                 self._send_temp(data, progress)
@@ -295,7 +324,7 @@ class RawRepl:
                     raise
                 got = (-1, 0, 0)
                 self.enter_raw()
-                self.exec(_BOARD_HELPERS)
+                self.exec_retry(_BOARD_HELPERS)
             if got == expected:
                 break
             if attempt == attempts - 1:
@@ -303,26 +332,30 @@ class RawRepl:
                                    "l'ancien programme est conservé. Réessayez.",
                                    name=self.name), code="verify")
         if self.has_rename():
-            self.exec(f"import os\ntry:\n os.remove({target!r})\nexcept OSError:\n pass\n"
-                      f"os.rename({TEMP_NAME!r},{target!r})")
+            self.exec_retry(f"import os\ntry:\n os.remove({target!r})\nexcept OSError:\n pass\n"
+                            f"os.rename({TEMP_NAME!r},{target!r})")
         else:
             # One command, run by the board itself: a cut cable cannot stop it halfway.
-            self.exec(f"_mcp({TEMP_NAME!r},{target!r})", timeout=max(self.timeout, 10))
+            self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})", timeout=max(self.timeout, 10))
         if self.remote_checksum(target) != expected:
             raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
                                "« %(name)s ». Réessayez.", name=self.name), code="verify")
-        self.exec(f"import os\ntry:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
+        self.exec_retry(f"import os\ntry:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
         progress("verifying", 1.0)
 
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
         progress("sending", 0.0)
-        self.exec(f"_mf=open({TEMP_NAME!r},'wb')\n_mw=_mf.write")
+        self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')")
         chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 1024)
         for i in range(0, len(data), chunk):
             piece = data[i:i + chunk]
-            out = self.exec(f"print(_mw({piece!r}))")
+            # the board checks length and byte sum before writing: a garbled chunk is
+            # refused ("E") or does not parse, and is simply sent again
+            out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
+            if out.strip() == "E":
+                out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
             if out.strip() != str(len(piece)):
                 raise RobotError(_("Le robot « %(name)s » a mal reçu une partie du programme.",
                                    name=self.name), code="verify")
             progress("sending", min(1.0, (i + len(piece)) / max(1, len(data))))
-        self.exec("_mf.close()")
+        self.exec_retry("_mf.close()")
