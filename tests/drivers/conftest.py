@@ -36,3 +36,19 @@ def own_microbit(firmware: Path) -> Iterator[qemu.QemuMicrobit]:
     board = qemu.QemuMicrobit(firmware).start()
     yield board
     board.stop()
+
+
+@pytest.fixture(scope="session")
+def playground() -> Iterator:
+    """Aseba Playground with two simulated Thymio II, headless (one per session)."""
+    from robots.emulator import aseba_playground
+
+    reason = aseba_playground.available()
+    if reason:
+        missing(reason)
+    world = aseba_playground.Playground(count=2).start()
+    yield world
+    world.stop()
+    from robots.drivers.thymio import AsebaBridge
+
+    AsebaBridge.stop_all()
