@@ -62,7 +62,12 @@ def _light(name):
     else:
         display.show(Image.HEART)
 def _note(f, ms):
-    music.pitch(f, ms)
+    # not wait=True: the board keeps watching its sensors while the note plays
+    music.pitch(f, -1, pin0, False)
+    try:
+        _wait(ms)
+    finally:
+        music.stop(pin0)
 def _obstacle():
     pin1.write_digital(1)
     pin1.write_digital(0)

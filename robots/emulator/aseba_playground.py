@@ -68,6 +68,7 @@ class Playground:
                         self.stop()
                         raise RuntimeError("asebaplayground did not open its ports") from None
                     time.sleep(0.1)
+        time.sleep(0.5)  # the robots answer a little after their ports open
         return self
 
     def connection(self, index: int = 0) -> dict:

@@ -50,7 +50,7 @@ def test_upload_runs_the_program_on_real_firmware(microbit):
     assert driver.repl is not None and driver.repl.raw_paste is False  # V1 firmware: plain raw
     assert stages[0] == Stage.COMPILING and Stage.SENDING in stages
     assert Stage.VERIFYING in stages and stages[-1] == Stage.RUNNING
-    assert driver.wait_finished(10) == Status.FINISHED
+    assert driver.wait_finished(10) == Status.FINISHED, driver._output
     assert events[:3] == [Status.CONNECTED, Status.UPLOADING, Status.RUNNING]
     assert events[-1] == Status.FINISHED
     # the program ran: 3 × (2 × (7 / 2 = 3)) = 18, so the last light is blue; motors off
