@@ -190,9 +190,9 @@ class RawRepl:
     def exec_retry(self, code: str, timeout: float | None = None, tries: int = 3) -> str:
         """Run an idempotent command, sending it again if the line garbled it.
 
-        A byte lost on the way gives a SyntaxError (nothing ran) or no reply at all (the
-        board still waits for the end of the command): both are safe to retry. All the
-        attempts together stay within ``timeout``.
+        A byte lost on the way gives an error before anything ran (SyntaxError, NameError)
+        or no reply at all (the board still waits for the end of the command): both are
+        safe to retry for idempotent commands. All the attempts stay within ``timeout``.
         """
         total = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + total
@@ -202,9 +202,10 @@ class RawRepl:
             last = attempt == tries - 1 or left <= per_try
             try:
                 return self.exec(code, left if last else per_try)
-            except (ReplError, RobotTimeout) as exc:
-                garbled = isinstance(exc, RobotTimeout) or "SyntaxError" in exc.traceback
-                if not garbled or last:
+            except (ReplError, RobotTimeout):
+                # a garbled name gives NameError or AttributeError rather than SyntaxError;
+                # a real error simply happens again and is raised after the last try
+                if last:
                     raise
             except RobotError as exc:
                 if exc.code != "protocol" or last:
