@@ -175,6 +175,7 @@ class RobotDriver(abc.ABC):
         progress = progress or _noop_progress
         with self._lock:
             progress(Stage.COMPILING, 0.0)
+            validate(program)
             compiled = self.compile(program)
             progress(Stage.COMPILING, 1.0)
             self._emit(Status.UPLOADING)
@@ -220,6 +221,25 @@ class RobotDriver(abc.ABC):
 
     def _do_close(self) -> None:
         return None
+
+
+def validate(program: Any) -> None:
+    """Check the program against the contract (``robots.program``) when it is installed.
+
+    The validator is another module of the station; compilers still check what they
+    translate, so drivers work (with terser messages) without it.
+    """
+    try:
+        from robots.program import ProgramError as ContractError
+        from robots.program import validate_program
+    except ImportError:
+        return
+    try:
+        validate_program(program)
+    except ContractError as exc:
+        problems = getattr(exc, "problems", [])
+        first = problems[0] if problems else None
+        raise ProgramError(str(exc), block_id=getattr(first, "block_id", None)) from exc
 
 
 def lost_message(name: str) -> str:

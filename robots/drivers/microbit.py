@@ -127,7 +127,7 @@ class MicroPythonReplDriver(RobotDriver):
         repl.enter_raw(timeout=min(self.timeout, 3.0))
         # the program's own ``finally`` already stopped the motors; make sure anyway
         if self.profile.motors_off:
-            repl.exec(self.profile.motors_off, timeout=min(self.timeout, 3.0))
+            repl.exec_retry(self.profile.motors_off, timeout=min(self.timeout, 3.0))
 
     def poll(self) -> Status:
         """Read what the running program printed; FINISHED once it ended."""
