@@ -84,7 +84,7 @@ def test_program_too_big_for_the_thymio_is_refused_clearly(playground):
         {"block": "if", "condition": {"block": "sensor_button"},
          "then": [{"block": "move", "direction": "forward", "distance_cm": i + 1}],
          "else": [{"block": "turn", "direction": "left", "degrees": i + 1}]}
-        for i in range(60)]}
+        for i in range(30)]}  # 180 blocks: within the contract, too big for a Thymio
     with pytest.raises(RobotError) as err:
         driver.upload(big)
     assert err.value.code == "refused"
