@@ -11,6 +11,7 @@ def register_blueprints(app) -> None:
     from web import live
     from web import pupil
     from web import pupil_api
+    from web import robots_api
     from web import runner
     from web import teacher
     from web import vendor
@@ -25,3 +26,4 @@ def register_blueprints(app) -> None:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pupil_api.bp)
+    app.register_blueprint(robots_api.bp)
