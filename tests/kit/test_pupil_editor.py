@@ -92,6 +92,10 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     page.wait_for_timeout(1500)
     page.screenshot(path=str(output_dir / "defi-reussi.png"))
     assert "Super ! Ton robot a pris le virage" in text, text
+    # then to the real (here simulated) robot, with progress on the same line
+    page.get_by_role("button", name="Au robot").click()
+    page.wait_for_function(
+        "() => document.querySelector('#result').textContent.includes('Le robot exécute')")
     assert errors == []
     page.close()
     from kit.app import station
