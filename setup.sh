@@ -16,8 +16,13 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 # What the station needs to run, and what the tests' real peers need.
-APT_RUN=(python3 python3-venv python3-pip nodejs npm locales fonts-dejavu-core
-         fonts-noto-color-emoji prusa-slicer)
+APT_RUN=(python3-venv python3-pip locales fonts-dejavu-core fonts-noto-color-emoji
+         prusa-slicer)
+# Node.js and npm: Debian's packages unless the machine already has them (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || APT_RUN+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_RUN+=(npm)
+command -v python3 >/dev/null 2>&1 || APT_RUN+=(python3)
 APT_TEST=(chromium postgresql aseba firmware-microbit-micropython qemu-system-arm binutils
           procps util-linux)
 

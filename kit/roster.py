@@ -47,7 +47,8 @@ def _unique(db: DbSession, column, make) -> str:
         code = make()
         if db.scalar(select(column).where(column == code)) is None:
             return code
-    raise RuntimeError("no free code")  # 4,500 join codes: only after thousands of groups
+    # ~5,000 join codes: only after thousands of groups (purge old classes then)
+    raise RosterError(_("Plus de code libre : supprimez d'anciennes classes."))
 
 
 def create_class(db: DbSession, school: School, name: str, level: str = "",

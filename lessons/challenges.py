@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kit.i18n import _, current_language
-from lessons.checks import program_block_names
 from lessons.schema import Challenge, Mat
+from robots.program import ProgramError, blocks_used, count_blocks, label, validate_program
+from robots.simulator import simulate
 
 HEADING_DEGREES = {"east": 0, "south": 90, "west": 180, "north": 270}
-
-
-class SimulatorMissing(RuntimeError):
-    """The reference simulator (robots.simulator) is not installed."""
 
 
 @dataclass
@@ -131,7 +128,9 @@ PRINT_CRITERIA: dict[str, Callable[[Any, PrintFacts], bool]] = {
 def reason(name: str, value: Any) -> str:
     """Why a criterion failed, in words a pupil or facilitator understands."""
     if name == "uses_block":
-        names = ", ".join([value] if isinstance(value, str) else value)
+        lang = current_language()
+        names = ", ".join(f"« {label(b, lang)} »" if lang == "fr" else f"'{label(b, lang)}'"
+                          for b in ([value] if isinstance(value, str) else value))
         return _("Le programme doit utiliser : %(names)s.", names=names)
     texts = {
         "reach_target": _("Le robot n'arrive pas sur la cible."),
@@ -167,34 +166,26 @@ def _result(challenge: Challenge, failed: list[str], run: dict[str, Any] | None,
     return ChallengeResult(challenge.id, passed, failed, message, reasons, run)
 
 
-def _simulator() -> tuple[Callable[..., dict[str, Any]], Callable[[Any], int],
-                          Callable[[Any], set[str]]]:
-    try:
-        from robots.program import blocks_used, count_blocks
-        from robots.simulator import simulate
-    except ImportError as exc:
-        raise SimulatorMissing(str(exc)) from exc
-    return simulate, count_blocks, blocks_used
-
-
 def check_challenge(challenge: Challenge, program: dict[str, Any], mat: Mat | dict[str, Any],
                     *, toolbox: list[str] | None = None) -> ChallengeResult:
     """Run ``program`` on ``mat`` in the reference simulator and check every criterion.
 
-    With ``toolbox``, a program using a block the session does not offer fails.
+    A program that breaks the contract, or (with ``toolbox``) uses a block the
+    session does not offer, fails with the validator's messages as reasons.
     """
-    simulate, count_blocks, blocks_used = _simulator()
+    unknown = [name for name in challenge.criteria if name not in CRITERIA]
+    if unknown:  # a printing challenge: see check_print_challenge
+        raise ValueError(_("Le défi « %(id)s » n'est pas un défi de programmation.",
+                           id=challenge.id))
+    try:
+        valid = validate_program(program, set(toolbox) if toolbox is not None else None)
+    except ProgramError as exc:
+        return _result(challenge, [], None, [p.message for p in exc.problems])
     mat_dict = mat.contract() if isinstance(mat, Mat) else dict(mat)
-    used = set(blocks_used(program)) | program_block_names(program)
-    extra = []
-    if toolbox is not None:
-        outside = sorted(used - set(toolbox))
-        if outside:
-            extra.append(_("Blocs non autorisés dans cette séance : %(names)s.",
-                           names=", ".join(outside)))
-    run = simulate(program, mat_dict)
-    facts = Facts(run=run, blocks_used=used, block_count=count_blocks(program), mat=mat_dict)
-    return _result(challenge, evaluate(challenge.criteria, facts), run, extra)
+    run = simulate(valid, mat_dict)
+    facts = Facts(run=run, blocks_used=blocks_used(valid), block_count=count_blocks(valid),
+                  mat=mat_dict)
+    return _result(challenge, evaluate(challenge.criteria, facts), run)
 
 
 def check_print_challenge(challenge: Challenge, facts: PrintFacts) -> ChallengeResult:

@@ -7,6 +7,7 @@ line of the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from lessons.schema import (
     Mat,
     Session,
 )
+from robots.program import ProgramError, validate_program
 
 Path_ = tuple[str | int, ...]
 Problem = tuple[Path_, str]
@@ -111,6 +113,8 @@ def _count(value: Any, ctx: _Context) -> str | None:
 
 
 def _light_shown(value: Any, ctx: _Context) -> str | None:
+    if value is False:  # YAML reads a bare `off` as false
+        return _("écrivez \"off\" entre guillemets pour une lumière éteinte")
     if value not in COLOURS:
         return _("couleur inconnue ; valeurs possibles : %(values)s", values=", ".join(COLOURS))
     if "light" not in ctx.toolbox:
@@ -216,49 +220,21 @@ def check_mat(mat: Mat) -> Iterator[Problem]:
             yield ("target",), _("la cible est sur un obstacle")
 
 
-def program_block_names(program: Any) -> set[str]:
-    """Every block name a program (contract JSON) uses, as a toolbox names it.
-
-    An ``if`` with a non-empty ``else`` is the toolbox's ``if_else``; event handlers
-    are ``when_button`` / ``when_obstacle``.
-    """
-    names: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            block = node.get("block")
-            if isinstance(block, str):
-                names.add("if_else" if block == "if" and node.get("else") else block)
-            for key, value in node.items():
-                if key != "block":
-                    walk(value)
-
-    if isinstance(program, dict):
-        walk(program.get("main", []))
-        for handler in program.get("events", []) or []:
-            if isinstance(handler, dict):
-                event = handler.get("event")
-                names.add({"button_pressed": "when_button", "obstacle": "when_obstacle"}
-                          .get(event, str(event)))
-                walk(handler.get("body", []))
-    return names
+def _program_path(text: str) -> Path_:
+    """``main[0].body[1]`` (a program problem's path) -> ``("main", 0, "body", 1)``."""
+    out: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
+        out.append(int(index) if index else name)
+    return tuple(out)
 
 
 def check_program(program: dict[str, Any], toolbox: list[str]) -> Iterator[Problem]:
-    """A reference program must be well-formed and use only the session's blocks."""
-    if not isinstance(program.get("main"), list):
-        yield ("main",), _("un programme doit avoir une liste « main »")
-        return
-    for name in sorted(program_block_names(program)):
-        if name not in PROGRAM_BLOCKS:
-            yield (), _("bloc « %(block)s » inconnu", block=name)
-        elif name not in toolbox:
-            yield (), _(
-                "le bloc « %(block)s » n'est pas dans la boîte à outils de la séance", block=name
-            )
+    """A reference program must follow the contract and use only the session's blocks."""
+    try:
+        validate_program(program, set(toolbox))
+    except ProgramError as exc:
+        for problem in exc.problems:
+            yield _program_path(problem.path), problem.message
 
 
 def check_session(session: Session) -> Iterator[Problem]:
@@ -287,7 +263,8 @@ def check_session(session: Session) -> Iterator[Problem]:
     else:
         yield from _check_toolbox("object_blocks", session.object_blocks, OBJECT_BLOCKS)
         if session.blocks:
-            yield ("blocks",), _("une séance d'impression utilise « object_blocks », pas « blocks »")
+            yield ("blocks",), _(
+                "une séance d'impression utilise « object_blocks », pas « blocks »")
         if session.template is None:
             yield ("template",), _("une séance d'impression doit avoir un modèle (template)")
         if session.mat is not None:

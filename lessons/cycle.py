@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.i18n import _
+from lessons.challenges import check_challenge
 from lessons.checks import check_session
 from lessons.loader import LessonError, LoadedFile, lesson_files, load_file
 from lessons.schema import Challenge, Session, Step
+from robots.simulator import MatError, validate_mat
 
 DEFAULT_CYCLE_DIR = Path(__file__).resolve().parent / "cycle"
 
@@ -101,14 +103,18 @@ def validate_cycle(directory: Path | str | None = None, *, run_solutions: bool =
         return CycleReport(directory, [err], None)
     files = [load_file(p) for p in lesson_files(directory)]
     if not files:
-        err = LessonError(str(directory), 0, "", _("aucun fichier de séance (.yaml) dans ce dossier"))
+        err = LessonError(str(directory), 0, "",
+                          _("aucun fichier de séance (.yaml) dans ce dossier"))
         return CycleReport(directory, [err], None)
     errors: list[LessonError] = []
     for f in files:
         errors.extend(f.errors)
         if f.session is not None:
-            errors.extend(f.error(path, msg) for path, msg in check_session(f.session))
-            if run_solutions and not f.errors:
+            problems = [f.error(path, msg) for path, msg in check_session(f.session)]
+            errors.extend(problems)
+            # Only a file without other problems is run: a wrong mat or criterion would
+            # otherwise be reported twice, or crash the run.
+            if run_solutions and not f.errors and not problems:
                 errors.extend(_solution_errors(f))
     errors.extend(_numbering_errors(files))
     errors.extend(_challenge_id_errors(files))
@@ -168,9 +174,7 @@ def _challenge_id_errors(files: list[LoadedFile]) -> list[LessonError]:
 
 
 def _solution_errors(f: LoadedFile) -> list[LessonError]:
-    """Run each reference program in the simulator (skipped if it is not installed)."""
-    from lessons.challenges import SimulatorMissing, check_challenge
-
+    """Run each reference program in the simulator: the solution must pass, the mistake fail."""
     session = f.session
     assert session is not None
     if session.kind != "programming":
@@ -178,18 +182,28 @@ def _solution_errors(f: LoadedFile) -> list[LessonError]:
     errors = []
     for i, c in enumerate(session.challenges):
         mat = session.mat_for(c)
+        if mat is None:
+            continue
         try:
-            if c.solution is not None:
-                result = check_challenge(c, c.solution, mat, toolbox=session.toolbox())
-                if not result.passed:
-                    errors.append(f.error(("challenges", i, "solution"), _(
-                        "la solution ne réussit pas le défi (critères non remplis : %(names)s)",
-                        names=", ".join(result.failed_criteria) or result.message)))
-            if c.mistake is not None:
-                result = check_challenge(c, c.mistake, mat, toolbox=session.toolbox())
-                if result.passed:
-                    errors.append(f.error(("challenges", i, "mistake"), _(
-                        "le programme erroné réussit le défi : les critères sont trop larges")))
-        except SimulatorMissing:
-            return []
+            validate_mat(mat.contract())
+        except MatError as exc:
+            where = ("challenges", i, "mat") if c.mat is not None else ("mat",)
+            errors.extend(f.error(where, problem) for problem in exc.problems)
+            continue
+        if c.solution is not None:
+            result = check_challenge(c, c.solution, mat, toolbox=session.toolbox())
+            if not result.passed:
+                errors.append(f.error(("challenges", i, "solution"), _(
+                    "la solution ne réussit pas le défi : %(reasons)s",
+                    reasons=" ".join(result.reasons))))
+        if c.mistake is not None:
+            result = check_challenge(c, c.mistake, mat, toolbox=session.toolbox())
+            if result.passed:
+                errors.append(f.error(("challenges", i, "mistake"), _(
+                    "le programme erroné réussit le défi : les critères sont trop larges")))
+        if c.starter is not None:
+            result = check_challenge(c, c.starter, mat, toolbox=session.toolbox())
+            if result.passed:
+                errors.append(f.error(("challenges", i, "starter"), _(
+                    "le programme de départ réussit déjà le défi : il n'y a rien à chercher")))
     return errors

@@ -32,7 +32,9 @@ class LessonError:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line > 0 else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
@@ -145,7 +147,8 @@ def _pydantic_message(err: dict[str, Any]) -> str:
     if kind == "literal_error":
         return _(
             "valeur « %(value)s » inconnue ; valeurs possibles : %(expected)s",
-            value=err.get("input"), expected=ctx.get("expected", ""),
+            value=err.get("input"),
+            expected=str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", "),
         )
     bounds = {
         "greater_than_equal": ("ge", _("doit être supérieur ou égal à %(n)s")),
@@ -177,7 +180,10 @@ def load_file(path: Path) -> LoadedFile:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         detail = " ".join(p for p in (exc.context, exc.problem) if p)
-        err = LessonError(str(path), line, "", _("erreur de syntaxe YAML : %(detail)s", detail=detail))
+        if "'\\t'" in detail:
+            detail = _("tabulation interdite, indentez avec des espaces")
+        err = LessonError(str(path), line, "",
+                          _("erreur de syntaxe YAML : %(detail)s", detail=detail))
         return LoadedFile(path, None, None, empty, [err])
     except yaml.YAMLError as exc:
         err = LessonError(str(path), 1, "", _("erreur de syntaxe YAML : %(detail)s", detail=exc))
@@ -190,7 +196,8 @@ def load_file(path: Path) -> LoadedFile:
                         _("clé « %(key)s » en double", key=key))
         )
     if not isinstance(doc.data, dict):
-        loaded.errors.append(loaded.error((), _("le fichier doit décrire une séance (clé : valeur)")))
+        loaded.errors.append(
+            loaded.error((), _("le fichier doit décrire une séance (clé : valeur)")))
         return loaded
     try:
         loaded.session = Session.model_validate(doc.data)

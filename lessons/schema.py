@@ -12,14 +12,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-# Names from docs/program-model.md: what a lesson may list in its toolbox (`blocks:`).
-PROGRAM_BLOCKS: tuple[str, ...] = (
-    "move", "turn", "wait", "light", "sound", "repeat", "repeat_until", "while",
-    "if", "if_else", "set_variable", "change_variable", "stop",
-    "variable", "arithmetic",
-    "sensor_obstacle", "sensor_line", "sensor_button", "sensor_sound", "not", "compare",
-    "when_button", "when_obstacle",
-)
+from robots.program import BLOCK_LABELS, COLOURS
+
+# Names from docs/program-model.md: what a lesson may list in its toolbox (`blocks:`),
+# taken from the program model itself so the two never drift apart.
+PROGRAM_BLOCKS: tuple[str, ...] = tuple(BLOCK_LABELS)
 # The 3D toolbox of printing sessions.
 OBJECT_BLOCKS: tuple[str, ...] = (
     "box", "cylinder", "sphere", "text", "translate", "rotate", "scale",
@@ -28,7 +25,6 @@ OBJECT_BLOCKS: tuple[str, ...] = (
 SKILLS: tuple[str, ...] = ("decode", "encode", "debug", "sequence", "optimise")
 TEMPLATES: tuple[str, ...] = ("name_tag", "badge", "robot_accessory")
 HEADINGS: tuple[str, ...] = ("east", "south", "west", "north")
-COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple", "cyan", "white", "off")
 
 Skill = Literal["decode", "encode", "debug", "sequence", "optimise"]
 Heading = Literal["east", "south", "west", "north"]
@@ -94,7 +90,7 @@ class Mat(_Model):
 
     cols: Annotated[StrictInt, Field(ge=1, le=20)]
     rows: Annotated[StrictInt, Field(ge=1, le=20)]
-    cell_cm: Annotated[StrictInt, Field(ge=5, le=50)] = 20
+    cell_cm: Annotated[StrictInt, Field(ge=5, le=100)] = 20
     start: Start
     obstacles: list[Cell] = []
     line: list[Cell] = []

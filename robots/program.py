@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from kit.i18n import _
+from kit.i18n import _, current_language
 
 # --- the contract's vocabulary -------------------------------------------------------------
 
@@ -74,9 +74,9 @@ CONDITION_BLOCKS = frozenset(
 ALL_BLOCKS = frozenset(BLOCK_LABELS)
 
 
-def label(block: str, lang: str = "fr") -> str:
-    """The label people see for ``block`` (the name itself when unknown)."""
-    return BLOCK_LABELS.get(block, {}).get(lang, block)
+def label(block: str, lang: str | None = None) -> str:
+    """The label people see for ``block`` in ``lang`` (default: the current language)."""
+    return BLOCK_LABELS.get(block, {}).get(lang or current_language(), block)
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -432,7 +432,11 @@ class _Walker:
                     continue
                 self.body(sub, value, depth + 1, owner=(node, name, key))
             elif kind == _COND:
-                self.condition(sub, value, 1)
+                if value is None:  # an empty slot in the editor
+                    self.add(sub, node, _("Il manque la condition du bloc « %(block)s ».",
+                                          block=label(name)))
+                else:
+                    self.condition(sub, value, 1)
             elif kind == _NAME:
                 self.variable_name(path, node, name, value)
 
@@ -453,6 +457,11 @@ class _Walker:
 
     def value(self, path: str, owner: dict, owner_name: str, key: str, value: object,
               kind: _Num, depth: int) -> None:
+        if value is None:  # an empty slot in the editor
+            self.add(path, owner, _(
+                "Il manque un nombre dans « %(field)s » du bloc « %(block)s ».",
+                field=key, block=label(owner_name)))
+            return
         if _is_number(value):
             assert isinstance(value, int | float)
             low = kind.low if kind.low is not None else -VALUE_LIMIT
@@ -535,7 +544,10 @@ class _Walker:
                 max=MAX_DEPTH))
             return
         self.fields_shallow(path, node, name)
-        if name == "not" and "condition" in node:
+        if name == "not" and node.get("condition") is None and "condition" in node:
+            self.add(f"{path}.condition", node, _("Il manque la condition du bloc « %(block)s ».",
+                                                  block=label(name)))
+        elif name == "not" and "condition" in node:
             self.condition(f"{path}.condition", node["condition"], depth + 1)
         elif name == "compare":
             for key in ("left", "right"):
@@ -621,6 +633,8 @@ class _Walker:
 
 def validate_program(data: object, allowed_blocks: set[str] | None = None) -> Program:
     """Check ``data`` against the contract (and the toolbox ``allowed_blocks``)."""
+    if isinstance(data, Program):
+        data = data.to_json()
     walker = _Walker(set(allowed_blocks) if allowed_blocks is not None else None)
     if not isinstance(data, dict):
         walker.add("", None, _("Le programme doit être un objet JSON (reçu %(kind)s).",

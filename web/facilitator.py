@@ -26,7 +26,17 @@ def dashboard():
 @bp.get("/mallette")
 @roles("facilitator")
 def kit_page():
-    return render_template("facilitator/kit.html", kit=station().kit)
+    return render_template("facilitator/kit.html", kit=station().kit, report=None)
+
+
+@bp.post("/mallette/verifier")
+@roles("facilitator")
+def kit_check():
+    """Kit check on arrival: which robots and printers of the inventory answer."""
+    from kit.probe import probe_kit
+
+    report = probe_kit(station().kit, timeout=2.0)
+    return render_template("facilitator/kit.html", kit=station().kit, report=report)
 
 
 @bp.post("/ecoles")
@@ -83,8 +93,11 @@ def add_class(school_id: int):
 @bp.get("/classes/<int:class_id>")
 @roles("facilitator")
 def classroom(class_id: int):
-    return render_template("facilitator/classroom.html", cls=_class_or_404(class_id),
-                           group_form=GroupForm())
+    from web.runner import cycle_view
+
+    cls = _class_or_404(class_id)
+    return render_template("facilitator/classroom.html", cls=cls, group_form=GroupForm(),
+                           cycle=cycle_view(cls), robots=station().kit.robots)
 
 
 @bp.post("/classes/<int:class_id>/groupes")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, session
+from flask import Blueprint, abort, redirect, render_template, session, url_for
 
 from kit.app import db, station
 from kit.models import Group
 from kit.security import roles
+from kit.sessions import curriculum_for, open_session_of
 
 bp = Blueprint("pupil", __name__, url_prefix="/groupe")
 
@@ -23,4 +24,20 @@ def current_group() -> Group:
 def home():
     group = current_group()
     robot = station().kit.robot(group.robot_id) if group.robot_id else None
-    return render_template("pupil/home.html", group=group, robot=robot)
+    sess = open_session_of(db(), group.classroom)
+    lesson = curriculum_for(sess.cycle).session(sess.number) if sess else None
+    return render_template("pupil/home.html", group=group, robot=robot, sess=sess,
+                           lesson=lesson)
+
+
+@bp.get("/programme")
+@roles("group")
+def editor():
+    group = current_group()
+    sess = open_session_of(db(), group.classroom)
+    if sess is None:
+        return redirect(url_for("pupil.home"))
+    lesson = curriculum_for(sess.cycle).session(sess.number)
+    robot = station().kit.robot(group.robot_id) if group.robot_id else None
+    return render_template("pupil/editor.html", group=group, robot=robot, sess=sess,
+                           lesson=lesson)

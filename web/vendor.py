@@ -12,7 +12,8 @@ bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 PACKAGES = {"blockly", "three"}
-SUFFIXES = {".js", ".mjs", ".css", ".map", ".json", ".png", ".svg", ".cur", ".wav", ".mp3"}
+SUFFIXES = {".js", ".mjs", ".css", ".map", ".json", ".png", ".gif", ".svg", ".cur", ".wav",
+            ".mp3"}
 
 
 @bp.get("/<package>/<path:filename>")

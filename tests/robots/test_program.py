@@ -190,6 +190,14 @@ def test_out_of_range_values_are_named_with_their_bounds(block, path, words) -> 
       "then": []}, "Valeur « <= » non valable"),
     ({"block": "wait", "seconds": {"block": "arithmetic", "op": "%", "left": 1, "right": 2}},
      "Valeur « % » non valable"),
+    ({"block": "wait", "seconds": None},
+     "Il manque un nombre dans « seconds » du bloc « attendre »"),
+    ({"block": "while", "condition": None, "body": []},
+     "Il manque la condition du bloc « tant que »"),
+    ({"block": "if", "condition": {"block": "not", "condition": None}, "then": []},
+     "Il manque la condition du bloc « non »"),
+    ({"block": "wait", "seconds": {"block": "arithmetic", "op": "+", "left": None, "right": 2}},
+     "Il manque un nombre dans « left » du bloc « calcul »"),
 ])
 def test_wrong_fields_get_a_clear_french_message(block, words) -> None:
     found = problems({"main": [block]})
@@ -267,3 +275,15 @@ def test_four_handlers_are_allowed_not_five() -> None:
 def test_unknown_event_is_named() -> None:
     assert "Événement inconnu « clap »" in only({"main": [], "events": [
         {"event": "clap", "body": []}]}).message
+
+
+def test_messages_name_blocks_in_the_current_language() -> None:
+    from kit.i18n import set_language
+
+    data = {"main": [{"block": "repeat", "times": 99, "body": []}]}
+    set_language("en")
+    try:
+        assert "« repeat »" in only(data).message
+    finally:
+        set_language("fr")
+    assert "« répéter »" in only(data).message

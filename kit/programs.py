@@ -1,0 +1,84 @@
+"""Pupils' programs: saved versions (never overwritten) and challenge submissions.
+
+A refused program changes nothing already saved: validation happens before
+anything is written, and every accepted program is a new version, so a group
+can always go back to an earlier one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+
+from kit import events
+from kit.i18n import _
+from kit.models import Group, ProgramVersion, Session
+from lessons.challenges import ChallengeResult, check_challenge
+from robots.program import count_blocks, validate_program
+
+MAX_PROGRAM_BYTES = 256 * 1024
+
+
+def latest_version(db: DbSession, group: Group, kind: str = "robot") -> ProgramVersion | None:
+    return db.scalar(select(ProgramVersion).where(ProgramVersion.group_id == group.id,
+                                                  ProgramVersion.kind == kind)
+                     .order_by(ProgramVersion.version.desc()).limit(1))
+
+
+def list_versions(db: DbSession, group: Group, kind: str = "robot") -> list[ProgramVersion]:
+    return list(db.scalars(select(ProgramVersion).where(ProgramVersion.group_id == group.id,
+                                                        ProgramVersion.kind == kind)
+                           .order_by(ProgramVersion.version.desc())))
+
+
+def get_version(db: DbSession, group: Group, version: int,
+                kind: str = "robot") -> ProgramVersion | None:
+    return db.scalar(select(ProgramVersion).where(ProgramVersion.group_id == group.id,
+                                                  ProgramVersion.kind == kind,
+                                                  ProgramVersion.version == version))
+
+
+def save_robot_program(db: DbSession, group: Group, sess: Session | None, data: Any,
+                       allowed: list[str] | None) -> tuple[ProgramVersion, bool]:
+    """Validate then save as a new version; returns (version, created_now).
+
+    Raises :class:`robots.program.ProgramError` (nothing saved) when the program is
+    refused. Saving the same program as the latest version creates nothing.
+    """
+    program = validate_program(data, set(allowed) if allowed is not None else None)
+    clean = program.model_dump(mode="json", exclude_none=True)
+    latest = latest_version(db, group)
+    if latest is not None and latest.program == clean:
+        return latest, False
+    number = (db.scalar(select(func.max(ProgramVersion.version))
+                        .where(ProgramVersion.group_id == group.id,
+                               ProgramVersion.kind == "robot")) or 0) + 1
+    version = ProgramVersion(group_id=group.id, session_id=sess.id if sess else None,
+                             kind="robot", version=number, program=clean)
+    db.add(version)
+    db.flush()
+    events.record(db, events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
+                  session_id=sess.id if sess else None, version=number, kind="robot",
+                  blocks=count_blocks(program))
+    return version, True
+
+
+def submit_challenge(db: DbSession, group: Group, sess: Session, lesson, challenge_id: str,
+                     data: Any) -> tuple[ChallengeResult, ProgramVersion]:
+    """Save the program, check the challenge in the reference simulator, log the verdict."""
+    challenge = lesson.challenge(challenge_id)
+    if challenge is None:
+        raise LookupError(_("Le défi « %(id)s » n'existe pas dans cette séance.",
+                            id=challenge_id))
+    version, _created = save_robot_program(db, group, sess, data, lesson.toolbox())
+    mat = lesson.mat_for(challenge)
+    if mat is None:
+        raise ValueError(_("Ce défi n'a pas de tapis."))
+    result = check_challenge(challenge, version.program, mat, toolbox=lesson.toolbox())
+    events.record(db, events.CHALLENGE_CHECKED, group_id=group.id, class_id=group.class_id,
+                  session_id=sess.id, challenge=challenge.id, session_number=lesson.number,
+                  passed=result.passed, failed=result.failed_criteria, version=version.version,
+                  skills=lesson.skills())
+    return result, version

@@ -1,0 +1,299 @@
+"""Can this mesh be printed on this printer? Findings a child and a facilitator both read.
+
+Each :class:`Finding` has a severity (``blocking``, ``warning``, ``ok``), a short
+sentence for the pupils and a technical detail for the facilitator. The mesh is laid
+on its largest flat face first (when that gives a much larger contact with the bed),
+then measured: closed surface, separate pieces, size against the build volume, walls
+thinner than the nozzle (rays cast inwards from sample points on the surface),
+overhangs steeper than 45°, and time and filament (PrusaSlicer when it is installed,
+otherwise a rough estimate from the volume, labelled as such).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import trimesh
+
+from kit.i18n import _
+from printers.profiles import PrinterProfile
+from printers.slicing import SlicerError, SlicerUnavailableError, slice_one
+
+Severity = Literal["blocking", "warning", "ok"]
+
+THIN_SAMPLES = 400
+OVERHANG_DEGREES = 45.0
+OVERHANG_WARN_SHARE = 0.02
+THIN_WARN_SHARE = 0.01
+THIN_BLOCK_SHARE = 0.25
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: Severity
+    message: str  # for the pupils
+    detail: str  # for the facilitator
+
+
+@dataclass
+class Estimate:
+    print_time_s: float
+    filament_g: float
+    source: Literal["prusaslicer", "volume"]
+    label: str
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding]
+    mesh: trimesh.Trimesh
+    estimate: Estimate | None = None
+    rotated: bool = False
+    extents: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def printable(self) -> bool:
+        return not any(f.severity == "blocking" for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "printable": self.printable,
+            "findings": [asdict(f) for f in self.findings],
+            "estimate": asdict(self.estimate) if self.estimate else None,
+            "extents_mm": [round(float(v), 2) for v in self.extents],
+            "rotated": self.rotated,
+            "triangles": int(len(self.mesh.faces)),
+        }
+
+
+# -- orientation -------------------------------------------------------------
+def _bottom_contact_area(mesh: trimesh.Trimesh, tol: float = 0.05) -> float:
+    z0 = mesh.bounds[0][2]
+    down = mesh.face_normals[:, 2] < -0.999
+    low = mesh.triangles[:, :, 2].max(axis=1) <= z0 + tol
+    return float(mesh.area_faces[down & low].sum())
+
+
+def lay_flat(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, bool]:
+    """Rest the mesh on its largest flat face if that beats its current base by far."""
+    mesh = mesh.copy()
+    mesh.apply_translation((0, 0, -mesh.bounds[0][2]))
+    current = _bottom_contact_area(mesh)
+    hull_vertices = mesh.convex_hull.vertices if len(mesh.vertices) > 4 else mesh.vertices
+    best_area, best_normal = current, None
+    groups = [np.asarray(f) for f in mesh.facets] + [
+        np.array([i]) for i in np.setdiff1d(np.arange(len(mesh.faces)),
+                                            np.concatenate(mesh.facets) if len(mesh.facets)
+                                            else np.array([], dtype=int))]
+    areas = np.array([mesh.area_faces[g].sum() for g in groups])
+    for idx in np.argsort(areas)[::-1][:200]:
+        area = areas[idx]
+        if area <= best_area * 1.5 or area < 4.0:  # mm2: a single facet of a ball is no base
+            break
+        g = groups[idx]
+        normal = mesh.face_normals[g[0]]
+        offset = float(np.dot(mesh.vertices[mesh.faces[g[0]][0]], normal))
+        if (hull_vertices @ normal).max() <= offset + 1e-3:  # a supporting plane
+            best_area, best_normal = area, normal
+            break
+    if best_normal is None:
+        return mesh, False
+    rot = trimesh.geometry.align_vectors(best_normal, [0, 0, -1])
+    mesh.apply_transform(rot)
+    mesh.apply_translation((0, 0, -mesh.bounds[0][2]))
+    return mesh, True
+
+
+# -- measurements ------------------------------------------------------------
+def wall_thickness_samples(mesh: trimesh.Trimesh, count: int = THIN_SAMPLES,
+                           seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """Local thickness at points spread over the surface (by area): cast a ray inwards.
+
+    Returns (thickness per sample in mm, inf where the ray escaped) and the sample points.
+    """
+    points, face_idx = trimesh.sample.sample_surface(mesh, count, seed=seed)
+    normals = mesh.face_normals[face_idx]
+    origins = points - normals * 1e-4
+    locations, ray_idx, _tri = mesh.ray.intersects_location(origins, -normals,
+                                                            multiple_hits=False)
+    thickness = np.full(len(points), np.inf)
+    if len(ray_idx):
+        d = np.linalg.norm(locations - origins[ray_idx], axis=1)
+        thickness[ray_idx] = d
+    return thickness, points
+
+
+def overhang_share(mesh: trimesh.Trimesh, degrees: float = OVERHANG_DEGREES) -> float:
+    """Share of the surface facing down more steeply than ``degrees`` from vertical walls,
+    not counting faces lying on the bed."""
+    limit = -math.sin(math.radians(90 - degrees))  # n_z below this: steeper than 45°
+    z0 = mesh.bounds[0][2]
+    on_bed = mesh.triangles[:, :, 2].max(axis=1) <= z0 + 0.05
+    steep = (mesh.face_normals[:, 2] < limit) & ~on_bed
+    total = float(mesh.area)
+    return float(mesh.area_faces[steep].sum()) / total if total else 0.0
+
+
+def volume_estimate(mesh: trimesh.Trimesh, profile: PrinterProfile) -> Estimate:
+    """Rough time and filament from the volume (2 perimeters, 15 % infill, 5 mm3/s)."""
+    volume = abs(float(mesh.volume)) if mesh.is_watertight else float(mesh.convex_hull.volume)
+    shell = min(volume, float(mesh.area) * 2 * profile.nozzle_diameter * 1.1)
+    plastic = shell + 0.15 * (volume - shell)  # mm3
+    grams = plastic / 1000 * profile.filament_density
+    layers = mesh.extents[2] / 0.2
+    seconds = plastic / 5.0 + layers * 2.0 + 120
+    return Estimate(print_time_s=round(seconds), filament_g=round(grams, 1), source="volume",
+                    label=_("estimation approximative d'après le volume (sans trancheur)"))
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return _("%(m)s min", m=minutes)
+    return _("%(h)s h %(m)02d", h=minutes // 60, m=minutes % 60)
+
+
+# -- the check -----------------------------------------------------------------
+def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate: bool = True,
+               orient: bool = True) -> CheckReport:
+    """Run every check; the report's mesh is the oriented mesh resting on z=0."""
+    findings: list[Finding] = []
+    rotated = False
+    if orient and len(mesh.faces):
+        mesh, rotated = lay_flat(mesh)
+    else:
+        mesh = mesh.copy()
+        mesh.apply_translation((0, 0, -mesh.bounds[0][2]))
+    ext = tuple(float(v) for v in mesh.extents)
+    report = CheckReport(findings=findings, mesh=mesh, rotated=rotated,
+                         extents=ext)  # type: ignore[arg-type]
+
+    # closed surface
+    watertight = bool(mesh.is_watertight)
+    if watertight:
+        findings.append(Finding("watertight", "ok", _("L'objet est bien fermé."),
+                                _("Maillage étanche (%(n)s triangles).", n=len(mesh.faces))))
+    else:
+        open_edges = int(len(trimesh.grouping.group_rows(mesh.edges_sorted, require_count=1)))
+        findings.append(Finding(
+            "watertight", "blocking",
+            _("L'objet a des trous dans sa surface : l'imprimante ne saurait pas où est "
+              "l'intérieur."),
+            _("Maillage non étanche : %(n)s arêtes ouvertes (à réparer dans le logiciel de "
+              "modélisation).", n=open_edges)))
+
+    # separate pieces, and pieces floating above the bed
+    bodies = mesh.split(only_watertight=False) if len(mesh.faces) < 200_000 else [mesh]
+    floating = [b for b in bodies if b.bounds[0][2] > 0.05]
+    if floating:
+        findings.append(Finding(
+            "floating", "blocking",
+            _("Un morceau de l'objet flotte en l'air : il faut qu'il touche le plateau ou le "
+              "reste de l'objet."),
+            _("%(n)s corps séparé(s) ne repose(nt) pas sur le plateau (z min = %(z).1f mm).",
+              n=len(floating), z=min(b.bounds[0][2] for b in floating))))
+    elif len(bodies) > 1:
+        findings.append(Finding(
+            "bodies", "warning",
+            _("L'objet est fait de %(n)s morceaux séparés : ils seront imprimés à part.",
+              n=len(bodies)),
+            _("%(n)s corps disjoints posés sur le plateau.", n=len(bodies))))
+    else:
+        findings.append(Finding("bodies", "ok", _("L'objet est d'un seul morceau."),
+                                _("1 corps.")))
+
+    # size against the build volume
+    usable_x, usable_y = profile.usable_xy
+    height = profile.build_volume[2]
+    fits_xy = (ext[0] <= usable_x and ext[1] <= usable_y) or (
+        ext[1] <= usable_x and ext[0] <= usable_y)
+    if fits_xy and ext[2] <= height:
+        findings.append(Finding(
+            "size", "ok", _("L'objet tient sur le plateau."),
+            _("%(x).1f × %(y).1f × %(z).1f mm pour un volume utile de %(ux).0f × %(uy).0f × "
+              "%(uz).0f mm.", x=ext[0], y=ext[1], z=ext[2], ux=usable_x, uy=usable_y,
+              uz=height)))
+    else:
+        findings.append(Finding(
+            "size", "blocking",
+            _("L'objet est trop grand pour l'imprimante : rends-le plus petit."),
+            _("%(x).1f × %(y).1f × %(z).1f mm, volume utile %(ux).0f × %(uy).0f × %(uz).0f mm "
+              "(marge de %(m).0f mm comprise).", x=ext[0], y=ext[1], z=ext[2], ux=usable_x,
+              uy=usable_y, uz=height, m=profile.margin)))
+    if min(ext) < profile.nozzle_diameter:
+        findings.append(Finding(
+            "flat", "blocking", _("L'objet est trop fin pour être imprimé."),
+            _("Plus petite dimension %(d).2f mm < buse %(n).2f mm.", d=min(ext),
+              n=profile.nozzle_diameter)))
+
+    if rotated:
+        findings.append(Finding("orientation", "ok",
+                                _("L'objet a été tourné pour être posé sur sa face la plus "
+                                  "plate."),
+                                _("Réorienté : plus grande face plane vers le bas.")))
+
+    # thin walls (only meaningful on a closed surface)
+    if watertight:
+        thickness, _points = wall_thickness_samples(mesh)
+        measured = np.isfinite(thickness)
+        thin = measured & (thickness < profile.nozzle_diameter)
+        share = float(thin.sum()) / max(1, int(measured.sum()))
+        detail = _("%(pct).0f %% des %(n)s points mesurés ont une épaisseur < %(noz).2f mm "
+                   "(épaisseur minimale mesurée %(min).2f mm).", pct=share * 100,
+                   n=int(measured.sum()), noz=profile.nozzle_diameter,
+                   min=float(thickness[measured].min()) if measured.any() else 0.0)
+        if share >= THIN_BLOCK_SHARE:
+            findings.append(Finding("thin_walls", "blocking",
+                                    _("Beaucoup de parties sont plus fines que la buse de "
+                                      "l'imprimante : elles ne sortiraient pas."), detail))
+        elif share >= THIN_WARN_SHARE:
+            findings.append(Finding("thin_walls", "warning",
+                                    _("Certaines parties sont très fines : elles risquent de "
+                                      "ne pas s'imprimer ou de casser."), detail))
+        else:
+            findings.append(Finding("thin_walls", "ok", _("Les parois sont assez épaisses."),
+                                    detail))
+
+    # overhangs
+    share = overhang_share(mesh)
+    detail = _("%(pct).1f %% de la surface penche de plus de %(deg).0f° vers le bas.",
+               pct=share * 100, deg=OVERHANG_DEGREES)
+    if share >= OVERHANG_WARN_SHARE:
+        findings.append(Finding("overhangs", "warning",
+                                _("Des parties pendent dans le vide : elles risquent de "
+                                  "s'affaisser. Essaie de tourner l'objet."), detail))
+    else:
+        findings.append(Finding("overhangs", "ok", _("Rien ne pend dans le vide."), detail))
+
+    # time and filament
+    if report.printable and slice_estimate:
+        try:
+            with tempfile.TemporaryDirectory(prefix="mallette-check-") as tmp:
+                result = slice_one(mesh, profile, Path(tmp) / "check.gcode")
+            if result.print_time_s is not None:
+                report.estimate = Estimate(
+                    print_time_s=result.print_time_s, filament_g=result.filament_g or 0.0,
+                    source="prusaslicer", label=_("estimation de PrusaSlicer"))
+        except SlicerUnavailableError:
+            pass
+        except SlicerError as exc:
+            findings.append(Finding("slicing", "warning",
+                                    _("Le découpage de l'objet a échoué."), str(exc)))
+    if report.estimate is None and watertight and report.printable:
+        report.estimate = volume_estimate(mesh, profile)
+    if report.estimate is not None:
+        est = report.estimate
+        findings.append(Finding(
+            "estimate", "ok",
+            _("Impression d'environ %(time)s avec %(g).0f g de plastique.",
+              time=_minutes(est.print_time_s), g=max(1, est.filament_g)),
+            _("%(s).0f s, %(g).1f g de filament (%(label)s).", s=est.print_time_s,
+              g=est.filament_g, label=est.label)))
+    return report

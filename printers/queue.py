@@ -1,0 +1,277 @@
+"""The print queue: a job's life and the choice of a printer, without any database.
+
+A job goes ``submitted → approved | refused(reason) → sliced → queued → printing →
+done | failed | cancelled`` (``cancelled`` is also possible before printing). The
+station persists :class:`PrintJob` (``to_dict``/``from_dict``); :class:`Dispatcher`
+drives printers through their OctoPrint clients.
+
+Never print twice: each job has its own OctoPrint file name (``remote_name``). Before
+starting, and whenever a printer comes back after being offline, the dispatcher asks
+OctoPrint what became of that file (is it the current job? was it printed, did it
+fail?) instead of sending it again. A print that was interrupted (OctoPrint or the
+printer switched off mid-print) becomes ``failed``: only a person can decide to print
+it again (:meth:`PrintJob.retry`), since half an object may still be on the bed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from kit.i18n import _
+from printers.octoprint import FilePrints, JobState, OctoPrintError, PrinterOfflineError
+
+
+class JobStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    SLICED = "sliced"
+    QUEUED = "queued"
+    PRINTING = "printing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL = {JobStatus.REFUSED, JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}
+TRANSITIONS: dict[JobStatus, set[JobStatus]] = {
+    JobStatus.SUBMITTED: {JobStatus.APPROVED, JobStatus.REFUSED, JobStatus.CANCELLED},
+    JobStatus.APPROVED: {JobStatus.SLICED, JobStatus.FAILED, JobStatus.CANCELLED},
+    JobStatus.SLICED: {JobStatus.QUEUED, JobStatus.CANCELLED},
+    JobStatus.QUEUED: {JobStatus.PRINTING, JobStatus.CANCELLED, JobStatus.FAILED},
+    JobStatus.PRINTING: {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED},
+    JobStatus.FAILED: {JobStatus.QUEUED},  # retry, by a person only
+}
+STATUS_LABELS = {
+    JobStatus.SUBMITTED: "envoyé", JobStatus.APPROVED: "accepté", JobStatus.REFUSED: "refusé",
+    JobStatus.SLICED: "prêt à imprimer", JobStatus.QUEUED: "en attente d'une imprimante",
+    JobStatus.PRINTING: "en cours d'impression", JobStatus.DONE: "terminé",
+    JobStatus.FAILED: "échoué", JobStatus.CANCELLED: "annulé",
+}
+
+
+class InvalidTransitionError(ValueError):
+    """A change of state that the job's life does not allow."""
+
+
+@dataclass
+class PrintJob:
+    """One object of one group to print. ``remote_name`` is unique per job."""
+
+    id: str
+    group: str
+    title: str
+    status: JobStatus = JobStatus.SUBMITTED
+    reason: str | None = None  # why refused / failed
+    gcode_path: str | None = None
+    estimated_time_s: float | None = None
+    printer_id: str | None = None
+    progress: float | None = None
+    time_left_s: float | None = None
+    printer_offline: bool = False
+    started: bool = False  # the printer was told to start this job at least once
+    history: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def remote_name(self) -> str:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.id)
+        return f"mallette-{safe}.gcode"
+
+    def _go(self, new: JobStatus, now: float | None = None) -> None:
+        if new not in TRANSITIONS.get(self.status, set()):
+            raise InvalidTransitionError(_(
+                "Impression « %(title)s » : impossible de passer de « %(a)s » à « %(b)s ».",
+                title=self.title, a=STATUS_LABELS[self.status], b=STATUS_LABELS[new]))
+        self.status = new
+        self.history.append((new.value, now if now is not None else time.time()))
+
+    def approve(self) -> None:
+        self._go(JobStatus.APPROVED)
+
+    def refuse(self, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError(_("Indiquez pourquoi l'impression est refusée."))
+        self._go(JobStatus.REFUSED)
+        self.reason = reason
+
+    def mark_sliced(self, gcode_path: str | Path, estimated_time_s: float | None) -> None:
+        self._go(JobStatus.SLICED)
+        self.gcode_path = str(gcode_path)
+        self.estimated_time_s = estimated_time_s
+
+    def enqueue(self) -> None:
+        self._go(JobStatus.QUEUED)
+
+    def start_printing(self, printer_id: str) -> None:
+        self._go(JobStatus.PRINTING)
+        self.printer_id = printer_id
+        self.started = True
+        self.printer_offline = False
+
+    def finish(self) -> None:
+        self._go(JobStatus.DONE)
+        self.progress = 100.0
+        self.time_left_s = 0.0
+
+    def fail(self, reason: str) -> None:
+        self._go(JobStatus.FAILED)
+        self.reason = reason
+
+    def cancel(self) -> None:
+        self._go(JobStatus.CANCELLED)
+
+    def retry(self) -> None:
+        """A person decided to print a failed job again (the bed was cleared)."""
+        self._go(JobStatus.QUEUED)
+        self.reason = None
+        self.printer_id = None
+        self.started = False
+        self.progress = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PrintJob:
+        data = dict(data)
+        data["status"] = JobStatus(data["status"])
+        data["history"] = [tuple(h) for h in data.get("history", [])]
+        return cls(**data)
+
+
+class PrinterClient(Protocol):
+    """What the dispatcher needs from a printer (OctoPrintClient provides it)."""
+
+    def job(self) -> JobState: ...
+    def file_prints(self, name: str) -> FilePrints | None: ...
+    def upload(self, path: str | Path, *, name: str | None = None, print_now: bool = False,
+               select: bool = False) -> str: ...
+    def start(self, name: str) -> None: ...
+    def cancel(self) -> None: ...
+
+
+@dataclass
+class PrinterSlot:
+    id: str
+    client: PrinterClient
+    online: bool = True
+
+
+class Dispatcher:
+    """Chooses free printers for queued jobs and follows the jobs being printed."""
+
+    def __init__(self, printers: list[PrinterSlot], now: Callable[[], float] = time.time):
+        self.printers = {p.id: p for p in printers}
+        self.now = now
+
+    # -- choosing ----------------------------------------------------------
+    def free_printers(self, jobs: list[PrintJob]) -> list[PrinterSlot]:
+        """Printers that answer, are idle, and have no job of ours on them."""
+        taken = {j.printer_id for j in jobs if j.status == JobStatus.PRINTING}
+        free = []
+        for slot in self.printers.values():
+            if slot.id in taken:
+                continue
+            try:
+                state = slot.client.job()
+            except PrinterOfflineError:
+                slot.online = False
+                continue
+            slot.online = True
+            if not state.is_active and state.state.startswith("Operational"):
+                free.append(slot)
+        return free
+
+    def _already_there(self, job: PrintJob, slot: PrinterSlot) -> bool:
+        """Did this printer already take this job (start answered too late, restart...)?"""
+        state = slot.client.job()
+        if state.file_name == job.remote_name and state.is_active:
+            return True
+        prints = slot.client.file_prints(job.remote_name)
+        return prints is not None and (prints.success + prints.failure) > 0
+
+    def dispatch(self, jobs: list[PrintJob]) -> list[PrintJob]:
+        """Start queued jobs (oldest first) on free printers; return the jobs started."""
+        started = []
+        queued = sorted((j for j in jobs if j.status == JobStatus.QUEUED),
+                        key=lambda j: j.history[-1][1] if j.history else 0)
+        for slot in self.free_printers(jobs):
+            if not queued:
+                break
+            job = queued.pop(0)
+            try:
+                if self._already_there(job, slot):
+                    job.start_printing(slot.id)
+                    self.reconcile(job)
+                    started.append(job)
+                    continue
+                if job.gcode_path is None:
+                    job.fail(_("Aucun fichier G-code pour cette impression."))
+                    continue
+                slot.client.upload(job.gcode_path, name=job.remote_name)
+                slot.client.start(job.remote_name)
+            except PrinterOfflineError:
+                slot.online = False
+                queued.insert(0, job)  # it stays queued for another printer or later
+                continue
+            job.start_printing(slot.id)
+            started.append(job)
+        return started
+
+    # -- following -----------------------------------------------------------
+    def reconcile(self, job: PrintJob) -> None:
+        """Bring a printing job in line with what its printer says; offline keeps it."""
+        if job.status != JobStatus.PRINTING or job.printer_id is None:
+            return
+        slot = self.printers.get(job.printer_id)
+        if slot is None:
+            job.fail(_("L'imprimante « %(p)s » n'existe plus.", p=job.printer_id))
+            return
+        try:
+            state = slot.client.job()
+            if state.file_name == job.remote_name and state.is_active:
+                job.progress = state.completion
+                job.time_left_s = state.print_time_left
+                job.printer_offline = False
+                slot.online = True
+                return
+            prints = slot.client.file_prints(job.remote_name)
+        except PrinterOfflineError:
+            job.printer_offline = True
+            slot.online = False
+            return
+        job.printer_offline = False
+        slot.online = True
+        if prints is not None and prints.last_success:
+            job.finish()
+        elif prints is not None and prints.last_success is False:
+            job.fail(_("L'impression a été interrompue ou a échoué sur l'imprimante."))
+        else:
+            job.fail(_("L'impression s'est arrêtée sans se terminer (imprimante éteinte ou "
+                       "redémarrée). Vérifiez le plateau avant de la relancer."))
+
+    def poll(self, jobs: list[PrintJob]) -> None:
+        for job in jobs:
+            if job.status == JobStatus.PRINTING:
+                self.reconcile(job)
+
+    def cancel(self, job: PrintJob) -> None:
+        """Cancel a job; on a printer, ask OctoPrint to stop it first."""
+        if job.status == JobStatus.PRINTING and job.printer_id in self.printers:
+            client = self.printers[job.printer_id].client
+            state = client.job()
+            if state.file_name == job.remote_name and state.is_active:
+                try:
+                    client.cancel()
+                except PrinterOfflineError:
+                    raise
+                except OctoPrintError:
+                    pass  # it ended meanwhile
+        job.cancel()

@@ -1,0 +1,146 @@
+"""The pupils' JSON API: their session, their programs and their challenges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import abort, request, session
+
+from kit.app import db, error_response, station
+from kit.i18n import _, current_language
+from kit.models import Group
+from kit.programs import (
+    MAX_PROGRAM_BYTES,
+    get_version,
+    latest_version,
+    list_versions,
+    save_robot_program,
+    submit_challenge,
+)
+from kit.security import roles
+from kit.sessions import curriculum_for, open_session_of
+from robots.program import ProgramError
+
+bp = APIBlueprint("pupil_api", __name__, url_prefix="/api/v1/group", tag="group")
+
+
+def _group() -> Group:
+    group = db().get(Group, session.get("group_id"))
+    if group is None:
+        abort(403)
+    return group
+
+
+def _current(group: Group):
+    sess = open_session_of(db(), group.classroom)
+    if sess is None:
+        return None, None
+    return sess, curriculum_for(sess.cycle).session(sess.number)
+
+
+def _program_body() -> Any:
+    if (request.content_length or 0) > MAX_PROGRAM_BYTES:
+        abort(413)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or "program" not in data:
+        return None
+    return data["program"]
+
+
+def _refused(exc: ProgramError):
+    first = exc.problems[0].message if exc.problems else _("Programme refusé.")
+    return error_response(422, first, problems=[
+        {"message": p.message, "block": p.block, "block_id": p.block_id, "path": p.path}
+        for p in exc.problems])
+
+
+@bp.get("/session")
+@bp.doc(summary="La séance ouverte du groupe, sa boîte à blocs et ses défis")
+@roles("group")
+def current_session():
+    group = _group()
+    sess, lesson = _current(group)
+    robot = station().kit.robot(group.robot_id) if group.robot_id else None
+    out: dict[str, Any] = {
+        "group": {"id": group.id, "name": group.name, "members": group.members},
+        "robot": {"id": robot.id, "name": robot.name, "colour": robot.colour} if robot else None,
+        "open": sess is not None,
+    }
+    if sess is None:
+        return out
+    lang = current_language()
+    out["session"] = {
+        "id": sess.id, "number": sess.number, "kind": lesson.kind,
+        "title": lesson.title.get(lang), "toolbox": lesson.toolbox(),
+        "mat": lesson.mat.contract() if lesson.mat else None,
+        "challenges": [{"id": c.id, "title": c.title.get(lang),
+                        "mat": (lesson.mat_for(c).contract() if lesson.mat_for(c) else None),
+                        "starter": c.starter}
+                       for c in lesson.challenges],
+    }
+    latest = latest_version(db(), group)
+    out["latest"] = {"version": latest.version, "program": latest.program} if latest else None
+    return out
+
+
+@bp.get("/programs")
+@bp.doc(summary="Les versions enregistrées du programme du groupe")
+@roles("group")
+def versions():
+    return {"versions": [{"version": v.version, "created_at": v.created_at.isoformat(),
+                          "session_id": v.session_id}
+                         for v in list_versions(db(), _group())]}
+
+
+@bp.get("/programs/<int:version>")
+@bp.doc(summary="Une version du programme")
+@roles("group")
+def version(version: int):
+    found = get_version(db(), _group(), version)
+    if found is None:
+        abort(404)
+    return {"version": found.version, "program": found.program}
+
+
+@bp.post("/programs")
+@bp.doc(summary="Enregistrer le programme (nouvelle version)")
+@roles("group")
+def save():
+    group = _group()
+    data = _program_body()
+    if data is None:
+        return error_response(400, _("Il manque le programme (champ « program »)."))
+    sess, lesson = _current(group)
+    try:
+        saved, created = save_robot_program(db(), group, sess, data,
+                                            lesson.toolbox() if lesson else None)
+    except ProgramError as exc:
+        db().rollback()
+        return _refused(exc)
+    db().commit()
+    return {"version": saved.version, "created": created}, 201 if created else 200
+
+
+@bp.post("/challenges/<challenge_id>")
+@bp.doc(summary="Soumettre le programme à un défi : la station vérifie")
+@roles("group")
+def challenge(challenge_id: str):
+    group = _group()
+    data = _program_body()
+    if data is None:
+        return error_response(400, _("Il manque le programme (champ « program »)."))
+    sess, lesson = _current(group)
+    if sess is None:
+        return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))
+    try:
+        result, saved = submit_challenge(db(), group, sess, lesson, challenge_id, data)
+    except ProgramError as exc:
+        db().rollback()
+        return _refused(exc)
+    except LookupError as exc:
+        db().rollback()
+        return error_response(404, str(exc.args[0]))
+    db().commit()
+    return {**result.as_dict(), "version": saved.version,
+            "run": result.run}
