@@ -227,6 +227,11 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
             _("%(x).1f × %(y).1f × %(z).1f mm, volume utile %(ux).0f × %(uy).0f × %(uz).0f mm "
               "(marge de %(m).0f mm comprise).", x=ext[0], y=ext[1], z=ext[2], ux=usable_x,
               uy=usable_y, uz=height, m=profile.margin)))
+    if max(ext) < 5.0:
+        findings.append(Finding(
+            "tiny", "warning", _("L'objet est minuscule : vérifie sa taille."),
+            _("Plus grande dimension %(d).2f mm : fichier exporté en mètres ou en pouces ?",
+              d=max(ext))))
     if min(ext) < profile.nozzle_diameter:
         findings.append(Finding(
             "flat", "blocking", _("L'objet est trop fin pour être imprimé."),

@@ -46,23 +46,25 @@ MAX_SOLIDS = 400  # primitives after repeats are expanded
 MAX_TEXT = 20
 CIRCLE_SEGMENTS = 48
 
-BLOCK_LABELS = {
-    "box": "pavé",
-    "cylinder": "cylindre",
-    "sphere": "boule",
-    "text": "texte",
-    "translate": "déplacer",
-    "rotate": "tourner",
-    "scale": "agrandir",
-    "union": "assembler",
-    "difference": "enlever",
-    "repeat": "répéter",
-}
-FIELD_LABELS = {
-    "size": "taille", "radius": "rayon", "height": "hauteur", "text": "texte",
-    "x": "x", "y": "y", "z": "z", "factor": "facteur", "times": "nombre de fois",
-    "offset": "décalage", "angle": "angle", "children": "contenu", "block": "bloc",
-}
+
+
+def block_label(block: str) -> str:
+    """The block's name as the pupils see it in the editor."""
+    labels = {
+        "box": _("pavé"), "cylinder": _("cylindre"), "sphere": _("boule"), "text": _("texte"),
+        "translate": _("déplacer"), "rotate": _("tourner"), "scale": _("agrandir"),
+        "union": _("assembler"), "difference": _("enlever"), "repeat": _("répéter"),
+    }
+    return labels.get(block, block)
+
+
+def field_label(name: str) -> str:
+    labels = {
+        "size": _("taille"), "radius": _("rayon"), "height": _("hauteur"), "text": _("texte"),
+        "factor": _("facteur"), "times": _("nombre de fois"), "offset": _("décalage"),
+        "angle": _("angle"), "children": _("contenu"), "block": _("bloc"),
+    }
+    return labels.get(name, name)
 
 class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -168,7 +170,7 @@ class ProgrammedObject:
 
 
 def _where(raw: dict[str, Any]) -> str:
-    label = BLOCK_LABELS.get(str(raw.get("block")), str(raw.get("block")))
+    label = block_label(str(raw.get("block")))
     if raw.get("id"):
         return _("Bloc « %(label)s » (%(id)s)", label=label, id=raw["id"])
     return _("Bloc « %(label)s »", label=label)
@@ -176,7 +178,7 @@ def _where(raw: dict[str, Any]) -> str:
 
 def _field_message(err: dict[str, Any]) -> str:
     loc = [p for p in err.get("loc", ()) if isinstance(p, str)]
-    name = FIELD_LABELS.get(loc[0], loc[0]) if loc else "?"
+    name = field_label(loc[0]) if loc else "?"
     ctx = err.get("ctx", {}) or {}
     kind = err.get("type", "")
     if kind == "missing":
@@ -232,7 +234,7 @@ def _parse(raw: Any, depth: int, counter: list[int], path: str) -> tuple[ObjectN
     children: list[ObjectNode] = []
     solids = 0 if hasattr(spec, "children") else 1
     for i, child in enumerate(getattr(spec, "children", [])):
-        node, n = _parse(child, depth + 1, counter, f"{path} > {BLOCK_LABELS[block]}[{i + 1}]")
+        node, n = _parse(child, depth + 1, counter, f"{path} > {block_label(block)}[{i + 1}]")
         children.append(node)
         solids += n
     if isinstance(spec, RepeatNode):

@@ -115,6 +115,17 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
     offline.close()
 
 
+def test_jobs_go_only_to_printers_of_their_profile(client: OctoPrintClient,
+                                                   sliced: dict[str, Path]) -> None:
+    dispatcher = Dispatcher([PrinterSlot("grande", client, profile_id="grande-300")])
+    job = PrintJob(id="p1", group="G", title="Porte-clés", profile_id="default")
+    job.approve()
+    job.mark_sliced(sliced["tag"], 900)
+    job.enqueue()
+    assert dispatcher.dispatch([job]) == [] and job.status == JobStatus.QUEUED
+    assert client.file_prints(job.remote_name) is None  # nothing was even uploaded
+
+
 def test_octoprint_stopped_mid_print(octoprint_ready: OctoPrintPeer,
                                      sliced: dict[str, Path]) -> None:
     """Last test of the module: it stops and restarts the session's OctoPrint."""
