@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from printers.octoprint import OctoPrintClient, OctoPrintError, PrinterOfflineError
+from printers.octoprint import (
+    OctoPrintAuthError,
+    OctoPrintClient,
+    OctoPrintError,
+    PrinterOfflineError,
+    poll_app_key,
+    request_app_key,
+)
 from printers.queue import Dispatcher, JobStatus, PrinterSlot, PrintJob
 from tests.peers import free_port
 from tests.printers.conftest import OctoPrintPeer, connect_virtual
@@ -74,6 +81,14 @@ def test_wrong_api_key_is_refused(octoprint_ready: OctoPrintPeer) -> None:
     with OctoPrintClient(octoprint_ready.url, "wrong", name="virtuelle") as c:
         with pytest.raises(OctoPrintError, match="clé d'API"):
             c.printer_state()
+
+
+def test_app_key_pairing_waits_for_the_facilitator(octoprint_ready: OctoPrintPeer) -> None:
+    pending = request_app_key(octoprint_ready.url, app="Mallette test")
+    assert "/plugin/appkeys/auth/" in pending.auth_dialog
+    assert poll_app_key(octoprint_ready.url, pending.app_token) is None  # not approved yet
+    with pytest.raises(OctoPrintAuthError, match="refusée ou a expiré"):
+        poll_app_key(octoprint_ready.url, "no-such-token")
 
 
 def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
