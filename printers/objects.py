@@ -11,7 +11,8 @@ box           ``size``: [x, y, z] mm; sits on the plate, centred on x/y
 cylinder      ``radius``, ``height`` mm; sits on the plate, centred on x/y
 sphere        ``radius`` mm; sits on the plate, centred on x/y
 text          ``text`` (1–20 characters), ``size`` (capital letter height, mm),
-              ``height`` (thickness, mm); sits on the plate, centred on x/y
+              ``height`` (thickness, mm), optional ``max_width`` (mm: longer text
+              shrinks to fit); sits on the plate, centred on x/y
 translate     ``x``, ``y``, ``z`` mm; ``children``
 rotate        ``x``, ``y``, ``z`` degrees; ``children``
 scale         ``factor`` (or ``x``, ``y``, ``z``); ``children``
@@ -93,6 +94,7 @@ class TextNode(_Node):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     size: float = Field(default=8.0, ge=3.0, le=60.0)
     height: float = Field(default=2.0, ge=MIN_SIZE_MM, le=20.0)
+    max_width: float | None = Field(default=None, ge=5.0, le=MAX_SIZE_MM)
 
 
 class TranslateNode(_Node):
@@ -285,8 +287,13 @@ def _build(node: ObjectNode) -> manifold3d.Manifold:
             outline = text_outline(s.text, s.size)
         except TextError as exc:
             raise ObjectError(f"{_where(s.model_dump())} : {exc}", s.id) from None
+        x0, y0, x1, y1 = outline.bounds()
+        if s.max_width is not None and x1 - x0 > s.max_width:
+            # a long first name shrinks to fit its tag instead of hanging over the edge
+            ratio = s.max_width / (x1 - x0)
+            outline = outline.scale((ratio, ratio))
+            x0, y0, x1, y1 = outline.bounds()
         solid = outline.extrude(s.height)
-        (x0, y0, _z0), (x1, y1, _z1) = solid.bounding_box()[:3], solid.bounding_box()[3:]
         return solid.translate((-(x0 + x1) / 2, -(y0 + y1) / 2, 0))
     children = [_build(c) for c in node.children]
     if isinstance(s, DifferenceNode):
