@@ -269,10 +269,15 @@ class Dispatcher:
             job.fail(_("L'impression s'est arrêtée sans se terminer (imprimante éteinte ou "
                        "redémarrée). Vérifiez le plateau avant de la relancer."))
 
-    def poll(self, jobs: list[PrintJob]) -> None:
+    def poll(self, jobs: list[PrintJob]) -> list[PrintJob]:
+        """Follow every printing job; return those whose status changed (to log events)."""
+        changed = []
         for job in jobs:
             if job.status == JobStatus.PRINTING:
                 self.reconcile(job)
+                if job.status != JobStatus.PRINTING:
+                    changed.append(job)
+        return changed
 
     def cancel(self, job: PrintJob) -> None:
         """Cancel a job; on a printer, ask OctoPrint to stop it first."""

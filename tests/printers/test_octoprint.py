@@ -113,7 +113,8 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
 
     # a second dispatch while it prints neither starts it again nor starts the other
     assert dispatcher.dispatch([job, other]) == []
-    wait_until(lambda: (dispatcher.poll([job]), job.status == JobStatus.DONE)[1], timeout=120)
+    changed = wait_until(lambda: dispatcher.poll([job]), timeout=120)
+    assert changed == [job] and job.status == JobStatus.DONE
     assert job.progress == 100.0
     prints = client.file_prints(job.remote_name)
     assert prints is not None and prints.success == 1

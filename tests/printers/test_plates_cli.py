@@ -167,3 +167,11 @@ def test_plate_command_batches_files(files: dict[str, Path], tmp_path: Path,
     assert (out / "plate-1.gcode").is_file() and (out / "plate-1.png").is_file()
     result = CliRunner().invoke(print_group, ["plate", str(files["big"]), "--out", str(out)])
     assert result.exit_code == 1 and "trop grand" in result.output
+
+
+def test_slicer_failure_is_a_clear_error(tmp_path: Path, prusa_slicer: str) -> None:
+    from printers.slicing import SlicerError, slice_one
+
+    broken = PROFILE.model_copy(update={"slicer_profile": tmp_path / "missing.ini"})
+    with pytest.raises(SlicerError, match="PrusaSlicer n'a pas pu découper l'objet"):
+        slice_one(trimesh.creation.box((10, 10, 10)), broken, tmp_path / "x.gcode")
