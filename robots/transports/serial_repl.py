@@ -63,10 +63,13 @@ _BOARD_HELPERS = (
     "  if not c:break\n"
     "  o.write(c)\n"
     " i.close();o.close()\n"
-    "def _mw(d,n,k):\n"
-    " if len(d)!=n or sum(d)!=k:\n"
+    "def _mw(d,n,k,o):\n"
+    " global _mo\n"
+    " if o+n==_mo:\n"
+    "  print(_mo);return\n"
+    " if o!=_mo or len(d)!=n or sum(d)!=k:\n"
     "  print('E');return\n"
-    " print(_mf.write(d))\n"
+    " _mf.write(d);_mo+=n;print(_mo)\n"
 )
 
 
@@ -345,18 +348,34 @@ class RawRepl:
         progress("verifying", 1.0)
 
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
+        """Append the chunks to the temporary file, each exactly once.
+
+        The board knows how much it has written (``_mo``): a chunk whose reply was lost is
+        not written twice, a garbled one is refused and sent again.
+        """
         progress("sending", 0.0)
-        self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')")
+        self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')\n_mo=0")
         chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 1024)
-        for i in range(0, len(data), chunk):
-            piece = data[i:i + chunk]
-            # the board checks length and byte sum before writing: a garbled chunk is
-            # refused ("E") or does not parse, and is simply sent again
-            out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
-            if out.strip() == "E":
-                out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
-            if out.strip() != str(len(piece)):
+        for offset in range(0, len(data), chunk):
+            piece = data[offset:offset + chunk]
+            end = offset + len(piece)
+            for _attempt in range(4):
+                try:
+                    out = self.exec(f"_mw({piece!r},{len(piece)},{sum(piece)},{offset})",
+                                    timeout=min(self.timeout, 1.5))
+                except (ReplError, RobotTimeout):
+                    self.enter_raw()
+                    out = ""
+                if out.strip() == str(end):
+                    break
+                where = self.exec_retry("print(_mo)").strip()
+                if where == str(end):
+                    break
+                if where != str(offset):
+                    raise RobotError(_("Le robot « %(name)s » a mal reçu une partie du "
+                                       "programme.", name=self.name), code="verify")
+            else:
                 raise RobotError(_("Le robot « %(name)s » a mal reçu une partie du programme.",
                                    name=self.name), code="verify")
-            progress("sending", min(1.0, (i + len(piece)) / max(1, len(data))))
+            progress("sending", min(1.0, end / max(1, len(data))))
         self.exec_retry("_mf.close()")

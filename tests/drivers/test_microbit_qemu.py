@@ -99,21 +99,24 @@ class CutLink(SerialLink):
         super().write(data)
 
 
-@pytest.mark.parametrize("cut_fraction", [0.05, 0.3, 0.6, 0.85, 0.95, 0.99])
+@pytest.mark.parametrize("cut_fraction", [0.05, 0.3, 0.6, 0.8, 0.9])
 def test_cut_mid_upload_never_leaves_half_a_program(microbit, cut_fraction):
     """Pull the cable at several points of an upload (while sending, verifying, installing)."""
     port = {"type": "serial", "port": microbit.port}
-    counting = CutLink(microbit.port, 10**9)
+    totals = []
+    for _attempt in range(2):  # a garbled command is sent again: keep the shortest upload
+        counting = CutLink(microbit.port, 10**9)
 
-    class CountingDriver(MicrobitMaqueenDriver):
-        def open_link(self):
-            return counting
+        class CountingDriver(MicrobitMaqueenDriver):
+            def open_link(self, link=counting):
+                return link
 
-    first = CountingDriver("maqueen-1", port)
-    first.connect()
-    first.upload(marker_program(1))
-    first.close()
-    cut_at = int((10**9 - counting.budget) * cut_fraction)
+        first = CountingDriver("maqueen-1", port)
+        first.connect()
+        first.upload(marker_program(1))
+        first.close()
+        totals.append(10**9 - counting.budget)
+    cut_at = int(min(totals) * cut_fraction)
     old = first.compile(marker_program(1))
 
     class CutDriver(MicrobitMaqueenDriver):
