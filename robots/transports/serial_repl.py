@@ -142,34 +142,43 @@ class RawRepl:
     # ---- modes -------------------------------------------------------------------------
     def interrupt(self) -> None:
         """Ctrl-C twice: stop whatever runs and come back to a prompt."""
-        self._write(b"\r\x03")
-        time.sleep(0.02)
-        self._write(b"\x03")
+        self._write(b"\r\x03\x03")
         self.in_raw = False
 
     def enter_raw(self, timeout: float | None = None) -> None:
+        """Interrupt the program and enter the raw REPL (no fixed pause: wait for the banner)."""
+        total = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + total
         self.interrupt()
         self._buf.clear()
         try:
-            self.link.drain(quiet=0.03, limit=1.0)
+            self.link.read(0)  # drop what the program printed so far
         except LinkClosed as exc:
             raise self._lost(exc) from exc
-        self._write(b"\r\x01")
-        self.read_until(RAW_BANNER, timeout)
+        self._buf.clear()
+        while True:
+            self._write(b"\r\x01")
+            left = deadline - time.monotonic()
+            try:
+                self.read_until(RAW_BANNER, min(left, 0.5) if left > 0.5 else max(left, 0.05))
+                break
+            except RobotTimeout:
+                if time.monotonic() >= deadline:
+                    raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
+                                         "%(seconds)s s) : il est peut-être éteint ou bloqué.",
+                                         name=self.name, seconds=f"{total:g}")) from None
+                self._write(b"\x03")  # a Ctrl-A lost on the way: try again
         self.in_raw = True
 
     def exit_raw(self) -> None:
         self._write(b"\x02")
         self.in_raw = False
 
-    def soft_reset_run(self, timeout: float | None = None) -> bytes:
-        """Leave the raw REPL and soft-reset so that the board runs ``main.py``."""
-        if self.in_raw:
-            self.exit_raw()
-            self.read_until(b">>> ", timeout)
+    def soft_reset_run(self) -> None:
+        """Leave the raw REPL (Ctrl-B) and soft-reset (Ctrl-D) so the board runs ``main.py``."""
         self._buf.clear()
-        self._write(b"\x04")
-        return b""
+        self._write(b"\x02\x04" if self.in_raw else b"\x04")
+        self.in_raw = False
 
     # ---- running code ------------------------------------------------------------------
     def exec(self, code: str | bytes, timeout: float | None = None) -> str:
@@ -317,7 +326,7 @@ class RawRepl:
         """
         progress = progress or (lambda stage, fraction: None)
         expected = _adler_parts(data)
-        self.exec_retry(_BOARD_HELPERS)
+        can_rename = self._setup()
         for attempt in range(attempts):
             try:
                 self._send_temp(data, progress)
@@ -328,24 +337,33 @@ class RawRepl:
                     raise
                 got = (-1, 0, 0)
                 self.enter_raw()
-                self.exec_retry(_BOARD_HELPERS)
+                can_rename = self._setup()
             if got == expected:
                 break
             if attempt == attempts - 1:
                 raise RobotError(_("Le programme est arrivé abîmé sur le robot « %(name)s » ; "
                                    "l'ancien programme est conservé. Réessayez.",
                                    name=self.name), code="verify")
-        if self.has_rename():
-            self.exec_retry(f"import os\ntry:\n os.remove({target!r})\nexcept OSError:\n pass\n"
-                            f"os.rename({TEMP_NAME!r},{target!r})")
+        if can_rename:
+            # the checked file takes the place of the old one in one filesystem operation
+            # (idempotent: if a lost reply makes us send it again, nothing more happens)
+            self.exec_retry(f"if {TEMP_NAME!r} in os.listdir():\n try:\n  os.remove({target!r})\n"
+                            f" except OSError:\n  pass\n os.rename({TEMP_NAME!r},{target!r})")
         else:
-            # One command, run by the board itself: a cut cable cannot stop it halfway.
-            self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})", timeout=max(self.timeout, 10))
-        if self.remote_checksum(target) != expected:
-            raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
-                               "« %(name)s ». Réessayez.", name=self.name), code="verify")
-        self.exec_retry(f"import os\ntry:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
+            # One command, run by the board itself: a cut cable cannot stop it halfway;
+            # then the copy is read back before the temporary file goes.
+            out = self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})\n_mck({target!r})",
+                                  timeout=max(self.timeout, 10)).split()
+            if tuple(int(x) for x in out[-3:]) != expected:
+                raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
+                                   "« %(name)s ». Réessayez.", name=self.name), code="verify")
+            self.exec_retry(f"try:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
         progress("verifying", 1.0)
+
+    def _setup(self) -> bool:
+        """Define the board-side helpers; True if the firmware's ``os`` can rename."""
+        out = self.exec_retry(_BOARD_HELPERS + "import os\nprint(hasattr(os,'rename'))")
+        return out.strip() == "True"
 
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
         """Append the chunks to the temporary file, each exactly once.
@@ -355,7 +373,8 @@ class RawRepl:
         """
         progress("sending", 0.0)
         self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')\n_mo=0")
-        chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 1024)
+        # raw-paste is flow-controlled by the board: one command can carry the whole file
+        chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 4096)
         for offset in range(0, len(data), chunk):
             piece = data[offset:offset + chunk]
             end = offset + len(piece)
