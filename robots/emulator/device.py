@@ -23,6 +23,7 @@ import threading
 import time
 import tty
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,8 @@ class EmulatedBoard:
         self._mode = "friendly"
         self._globals: dict[str, Any] = {}
         self._reset_globals()
+        # set by a BLE bridge: output goes there instead of the pty
+        self.output_hook: Callable[[bytes], None] | None = None
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._device = threading.Thread(target=self._device_loop, daemon=True)
 
@@ -96,14 +99,17 @@ class EmulatedBoard:
             except OSError:
                 time.sleep(0.01)  # no client has the port open yet
                 continue
-            if not data:
-                continue
-            if b"\x03" in data and self._busy_thread is not None and self._mode != "paste":
-                self._interrupt()
-                data = data.replace(b"\x03", b"", 1)
-            with self._cond:
-                self._in += data
-                self._cond.notify_all()
+            if data:
+                self.feed(data)
+
+    def feed(self, data: bytes) -> None:
+        """Bytes from the host (the pty, or a BLE UART bridge)."""
+        if b"\x03" in data and self._busy_thread is not None and self._mode != "paste":
+            self._interrupt()
+            data = data.replace(b"\x03", b"", 1)
+        with self._cond:
+            self._in += data
+            self._cond.notify_all()
 
     def _getc(self) -> int | None:
         with self._cond:
@@ -119,6 +125,9 @@ class EmulatedBoard:
         if isinstance(data, str):
             data = data.encode()
         if self._closed:
+            return
+        if self.output_hook is not None:
+            self.output_hook(data)
             return
         try:
             os.write(self.master, data)
