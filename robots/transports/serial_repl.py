@@ -73,6 +73,18 @@ _BOARD_HELPERS = (
 )
 
 
+def _checked(code: str) -> str:
+    """``code`` wrapped so the board runs it only if it arrived whole.
+
+    A garbled byte can turn ``break`` into ``brei`` inside a function body: that still
+    compiles, and fails only when called. So the code travels as a literal whose length
+    and byte sum the board checks before ``exec``.
+    """
+    data = code.encode()
+    return (f"_c={data!r}\nif len(_c)=={len(data)} and sum(_c)=={sum(data)}:\n"
+            " exec(str(_c,'utf-8'))\nelse:\n raise ValueError('garbled')\n")
+
+
 def _adler_parts(data: bytes) -> tuple[int, int, int]:
     value = zlib.adler32(data)
     return len(data), value & 0xFFFF, value >> 16
@@ -209,11 +221,12 @@ class RawRepl:
         total = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + total
         per_try = max(1.0, total / tries)
+        checked = _checked(code)
         for attempt in range(tries):
             left = deadline - time.monotonic()
             last = attempt == tries - 1 or left <= per_try
             try:
-                return self.exec(code, left if last else per_try)
+                return self.exec(checked, left if last else per_try)
             except (ReplError, RobotTimeout):
                 # a garbled name gives NameError or AttributeError rather than SyntaxError;
                 # a real error simply happens again and is raised after the last try
