@@ -46,6 +46,8 @@ class Pacing:
 
 
 # Helpers defined on the board once per upload; short names, the micro:bit V1 has 16 KB RAM.
+# Helpers defined on the board once per upload, one command each (the micro:bit V1 has
+# 16 KB of RAM: a command, its checked literal and its bytecode must fit together).
 _BOARD_HELPERS = (
     "def _mck(n):\n"
     " f=open(n,'rb');a=1;b=0;s=0\n"
@@ -55,22 +57,26 @@ _BOARD_HELPERS = (
     "  s+=len(d)\n"
     "  for x in d:\n"
     "   a=(a+x)%65521;b=(b+a)%65521\n"
-    " f.close();print(s,a,b)\n"
+    " f.close();print(s,a,b)\n",
     "def _mcp(s,d):\n"
     " i=open(s,'rb');o=open(d,'wb')\n"
     " while 1:\n"
     "  c=i.read(64)\n"
     "  if not c:break\n"
     "  o.write(c)\n"
-    " i.close();o.close()\n"
+    " i.close();o.close()\n",
     "def _mw(d,n,k,o):\n"
     " global _mo\n"
     " if o+n==_mo:\n"
     "  print(_mo);return\n"
     " if o!=_mo or len(d)!=n or sum(d)!=k:\n"
     "  print('E');return\n"
-    " _mf.write(d);_mo+=n;print(_mo)\n"
+    " _mf.write(d);_mo+=n;print(_mo)\n",
 )
+
+# What the interrupted program left in the REPL's globals takes RAM the upload needs.
+_FREE_RAM = ("__g=globals()\nfor __k in list(__g):\n if __k[:2]!='__':\n  del __g[__k]\n"
+             "import gc\ngc.collect()\nimport os\nprint(hasattr(os,'rename'))")
 
 
 def _checked(code: str) -> str:
@@ -211,7 +217,7 @@ class RawRepl:
                              code="protocol")
         return self._parse(reply[2:], data)
 
-    def exec_retry(self, code: str, timeout: float | None = None, tries: int = 3) -> str:
+    def exec_retry(self, code: str, timeout: float | None = None, tries: int = 4) -> str:
         """Run an idempotent command, sending it again if the line garbled it.
 
         A byte lost on the way gives an error before anything ran (SyntaxError, NameError)
@@ -235,6 +241,7 @@ class RawRepl:
             except RobotError as exc:
                 if exc.code != "protocol" or last:
                     raise
+            time.sleep(0.02 * (attempt + 1))  # let a disturbed line settle
             self.enter_raw(max(0.2, deadline - time.monotonic()))
         raise AssertionError("unreachable")
 
@@ -375,8 +382,10 @@ class RawRepl:
 
     def _setup(self) -> bool:
         """Define the board-side helpers; True if the firmware's ``os`` can rename."""
-        out = self.exec_retry(_BOARD_HELPERS + "import os\nprint(hasattr(os,'rename'))")
-        return out.strip() == "True"
+        can_rename = self.exec_retry(_FREE_RAM).strip() == "True"
+        for helper in _BOARD_HELPERS:
+            self.exec_retry(helper)
+        return can_rename
 
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
         """Append the chunks to the temporary file, each exactly once.
