@@ -217,6 +217,23 @@ class RawRepl:
                              code="protocol")
         return self._parse(reply[2:], data)
 
+    def exec_start(self, code: str | bytes, timeout: float | None = None) -> None:
+        """Send ``code`` and return once the board accepted it: it then runs on its own.
+
+        For boards that keep programs in RAM (Pybricks): the whole program is received
+        and compiled before anything runs, so a cut connection never starts half of it.
+        """
+        if not self.in_raw:
+            self.enter_raw()
+        data = code.encode() if isinstance(code, str) else code
+        if self.raw_paste is not False and self._try_raw_paste(data, timeout):
+            self.in_raw = False  # the REPL is busy running it
+            return
+        self._write_paced(data)
+        self._write(b"\x04")
+        self.read_until(b"OK", timeout)
+        self.in_raw = False
+
     def exec_retry(self, code: str, timeout: float | None = None, tries: int = 4) -> str:
         """Run an idempotent command, sending it again if the line garbled it.
 
