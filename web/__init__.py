@@ -15,3 +15,4 @@ def register_blueprints(app) -> None:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pupil_api.bp)
+    app.register_blueprint(__import__("web.printing").printing.bp)  # 3D printing
