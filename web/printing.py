@@ -55,6 +55,8 @@ MAX_OBJECT_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_GCODE_BYTES = 20 * 1024 * 1024
 TEMPLATE_ALIASES = {"robot_accessory": "pen_holder"}
+# templates whose size follows the name: (parameter, mm to add to the text's width)
+TEMPLATE_FIT = {"name_tag": ("length", 16), "badge": ("diameter", 14)}
 ACTIVE = ("submitted", "approved", "sliced", "queued", "printing")
 
 
@@ -98,8 +100,21 @@ def _start_object(group: Group, template_id: str | None) -> dict[str, Any]:
         tid, template = "name_tag", get_template("name_tag")
     spec = template["parameters"].get("name")
     if spec:
+        name = group.name[: spec.get("max_length", 12)]
+        params: dict[str, Any] = {"name": name}
+        fit = TEMPLATE_FIT.get(tid)
+        if fit:  # make the plate long enough for the group's name, within the template's range
+            key, extra = fit
+            try:
+                width = float(build_mesh({"version": 1, "root": {
+                    "block": "text", "text": name, "size": template["parameters"]["letter"]
+                    ["default"], "height": 1}}).extents[0])
+            except ObjectError:
+                width = 0.0
+            bounds = template["parameters"][key]
+            params[key] = round(min(bounds["max"], max(bounds["default"], width + extra)))
         try:
-            return instantiate(tid, name=group.name[: spec.get("max_length", 12)])
+            return instantiate(tid, **params)
         except ObjectError:
             pass
     return instantiate(tid)
