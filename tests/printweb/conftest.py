@@ -25,14 +25,28 @@ from tests.printers.conftest import (  # noqa: F401 - fixtures shared with the l
 KEY_ENV = "MALLETTE_TEST_OCTOPRINT_KEY"
 
 
+def _other_definitions(request: pytest.FixtureRequest, name: str) -> list:
+    """The same fixture defined by other conftests (pytest keeps them by node)."""
+    manager = request._fixturemanager
+    found = []
+    for table in ("_arg2node2fixturedefs", "_arg2nodeid2fixturedefs", "_arg2fixturedefs"):
+        by_owner = getattr(manager, table, None)
+        if by_owner is None:
+            continue
+        for owner, defs in by_owner.get(name, {}).items():
+            if "printweb" not in str(getattr(owner, "nodeid", owner)):
+                found.extend(defs)
+        break
+    return found
+
+
 @pytest.fixture(scope="session")
 def octoprint(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintPeer]:
     """The session's OctoPrint: the printers' tests' server if it is already running."""
-    for fixturedef in request._fixturemanager._arg2fixturedefs.get("octoprint", ()):
+    for fixturedef in _other_definitions(request, "octoprint"):
         cached = getattr(fixturedef, "cached_result", None)
-        if not str(fixturedef.baseid).startswith("tests/printweb") and cached \
-                and cached[0] is not None:
+        if cached and cached[0] is not None:
             yield cached[0]
             return
     peer = start_octoprint(tmp_path_factory.mktemp("octoprint-printweb"))
