@@ -314,3 +314,34 @@ def test_safe_gcode_from_the_facilitator_is_printed(station, ids):
     teacher = client_as(station, "teacher", ids)
     resp = _upload(teacher, "/animateur/impressions/gcode", "prof.gcode", good)
     assert resp.status_code == 201 and resp.get_json()["job"]["state"] == "submitted"
+
+
+def test_the_worker_thread_prints_in_the_background(station, ids):
+    """Outside tests the app starts the worker; here it is started by hand and followed."""
+    import time
+
+    service = station.extensions["mallette_printing"]
+    service.interval = 0.2
+    _group, job_id = _submit(station, ids)
+    client_as(station, "facilitator", ids).post(f"/animateur/impressions/{job_id}/accepter")
+    service.start()
+    try:
+        deadline = time.monotonic() + 60
+        while _job(station, job_id).state != "done" and time.monotonic() < deadline:
+            time.sleep(0.3)
+    finally:
+        service.stop()
+    assert _job(station, job_id).state == "done"
+    assert service.last_error is None
+
+
+def test_a_station_outside_tests_starts_its_worker(tmp_path):
+    from kit.app import create_app
+
+    app = create_app(data_dir=tmp_path / "data")
+    service = app.extensions["mallette_printing"]
+    try:
+        assert service._thread is not None and service._thread.is_alive()
+    finally:
+        service.stop()
+    assert not service._thread.is_alive()

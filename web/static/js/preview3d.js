@@ -90,9 +90,9 @@ class GLPreview {
     if (box) {
       const s = new THREE.Vector3();
       box.getSize(s);
-      size = Math.max(40, Math.max(s.x, s.y, s.z) * 1.8);
+      size = Math.max(30, Math.max(s.x, s.y, s.z) * 1.05);
     }
-    this.camera.position.set(size * 0.2, size * 0.9, size * 1.1);
+    this.camera.position.set(size * 0.15, size * 0.75, size * 0.8);
     this.controls.target.set(0, 0, 0);
     this.controls.update();
     this.render();
