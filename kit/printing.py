@@ -23,6 +23,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,16 +55,16 @@ from printers.slicing import SlicerError, read_estimates
 log = logging.getLogger(__name__)
 
 FINAL_STATES = {"refused", "done", "failed", "cancelled"}
-STATE_LABELS = {
-    "submitted": "envoyé, en attente de l'animateur",
-    "approved": "accepté, bientôt préparé",
-    "refused": "refusé",
-    "sliced": "préparé pour l'imprimante",
-    "queued": "en attente d'une imprimante",
-    "printing": "en cours d'impression",
-    "done": "imprimé",
-    "failed": "échoué",
-    "cancelled": "annulé",
+STATE_LABELS: dict[str, Callable[[], str]] = {  # lambdas: translated when shown
+    "submitted": lambda: _("envoyé, en attente de l'animateur"),
+    "approved": lambda: _("accepté, bientôt préparé"),
+    "refused": lambda: _("refusé"),
+    "sliced": lambda: _("préparé pour l'imprimante"),
+    "queued": lambda: _("en attente d'une imprimante"),
+    "printing": lambda: _("en cours d'impression"),
+    "done": lambda: _("imprimé"),
+    "failed": lambda: _("échoué"),
+    "cancelled": lambda: _("annulé"),
 }
 STATE_ICONS = {"submitted": "📨", "approved": "👍", "refused": "✋", "sliced": "🔪",
                "queued": "⏳", "printing": "🖨️", "done": "🎉", "failed": "⚠️",
@@ -71,7 +72,8 @@ STATE_ICONS = {"submitted": "📨", "approved": "👍", "refused": "✋", "slice
 
 
 def state_label(state: str) -> str:
-    return _(STATE_LABELS.get(state, state))
+    label = STATE_LABELS.get(state)
+    return label() if label else state
 
 
 class PrintPlate(Base):
@@ -529,11 +531,12 @@ class PrintService:
     def poll(self, db: DbSession) -> None:
         """Follow printing plates; a printer that is offline keeps its plate as it is."""
         for plate in self._plates(db, "printing"):
-            if plate.printer_id not in self.configs:
-                continue
             qjob = self._load_plate(plate)
+            # a printer taken out of kit.yaml: the library fails its plate with a reason
+            dispatcher = (self._dispatcher(plate.printer_id) if plate.printer_id in self.configs
+                          else Dispatcher([]))
             try:
-                self._dispatcher(plate.printer_id).reconcile(qjob)
+                dispatcher.reconcile(qjob)
             except OctoPrintError as exc:
                 log.warning("printer %s: %s", plate.printer_id, exc)
                 continue

@@ -209,7 +209,10 @@ async function start() {
   document.getElementById("import-file").addEventListener("change", (e) => importFile(e.target));
   window.addEventListener("resize", () => Blockly.svgResize(workspace));
   setInterval(loadPrints, 4000);
-  if (M.live) M.live({ "session.closed": () => { location.href = "/groupe/"; } });
+  if (M.live) {
+    M.live({ "session.closed": () => { location.href = "/groupe/"; },
+             "print.queued": loadPrints, "print.finished": loadPrints });
+  }
   await refresh();
 }
 
