@@ -111,3 +111,17 @@ def test_3mf_lying_about_its_sizes_is_refused(box: trimesh.Trimesh) -> None:
         pos = data.find(b"PK\x01\x02", pos + 4)
     with pytest.raises(MeshImportError, match="3MF"):
         load_mesh_bytes(bytes(data), "liar.3mf")
+
+
+def test_3mf_with_xml_entities_is_refused(box: trimesh.Trimesh) -> None:
+    src = zipfile.ZipFile(io.BytesIO(box.export(file_type="3mf")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename.endswith(".model"):
+                content = content.replace(
+                    b"?>", b'?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>', 1)
+            z.writestr(info, content)
+    with pytest.raises(MeshImportError, match="XML dangereux"):
+        load_mesh_bytes(buf.getvalue(), "laughs.3mf")

@@ -110,3 +110,14 @@ def test_document_shape_is_checked() -> None:
         parse_object({"version": 2, "root": {}})
     with pytest.raises(ObjectError, match="pas de bloc racine"):
         parse_object({"version": 1})
+
+
+def test_long_name_shrinks_to_stay_on_its_tag() -> None:
+    from printers.checks import overhang_share
+
+    mesh = build_mesh(instantiate("name_tag", name="Marie-Louise", length=40, letter=12))
+    assert mesh.extents[0] == pytest.approx(40) and mesh.extents[1] == pytest.approx(18)
+    assert overhang_share(mesh) == 0  # no letter hangs over the edge
+    text = build_mesh(doc({"block": "text", "text": "Marie-Louise", "size": 12,
+                           "max_width": 30}))
+    assert text.extents[0] == pytest.approx(30)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from printers.octoprint import OctoPrintClient, OctoPrintError, PrinterOfflineError
+from printers.octoprint import (
+    OctoPrintAuthError,
+    OctoPrintClient,
+    OctoPrintError,
+    PrinterOfflineError,
+    poll_app_key,
+    request_app_key,
+)
 from printers.queue import Dispatcher, JobStatus, PrinterSlot, PrintJob
 from tests.peers import free_port
 from tests.printers.conftest import OctoPrintPeer, connect_virtual
@@ -76,6 +83,14 @@ def test_wrong_api_key_is_refused(octoprint_ready: OctoPrintPeer) -> None:
             c.printer_state()
 
 
+def test_app_key_pairing_waits_for_the_facilitator(octoprint_ready: OctoPrintPeer) -> None:
+    pending = request_app_key(octoprint_ready.url, app="Mallette test")
+    assert "/plugin/appkeys/auth/" in pending.auth_dialog
+    assert poll_app_key(octoprint_ready.url, pending.app_token) is None  # not approved yet
+    with pytest.raises(OctoPrintAuthError, match="refusée ou a expiré"):
+        poll_app_key(octoprint_ready.url, "no-such-token")
+
+
 def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
                                                octoprint_ready: OctoPrintPeer,
                                                sliced: dict[str, Path]) -> None:
@@ -113,6 +128,17 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
     wait_until(lambda: not client.job().is_active, timeout=30)
     assert client.file_prints(job.remote_name).success == 1  # type: ignore[union-attr]
     offline.close()
+
+
+def test_jobs_go_only_to_printers_of_their_profile(client: OctoPrintClient,
+                                                   sliced: dict[str, Path]) -> None:
+    dispatcher = Dispatcher([PrinterSlot("grande", client, profile_id="grande-300")])
+    job = PrintJob(id="p1", group="G", title="Porte-clés", profile_id="default")
+    job.approve()
+    job.mark_sliced(sliced["tag"], 900)
+    job.enqueue()
+    assert dispatcher.dispatch([job]) == [] and job.status == JobStatus.QUEUED
+    assert client.file_prints(job.remote_name) is None  # nothing was even uploaded
 
 
 def test_octoprint_stopped_mid_print(octoprint_ready: OctoPrintPeer,
