@@ -56,7 +56,7 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_GCODE_BYTES = 20 * 1024 * 1024
 TEMPLATE_ALIASES = {"robot_accessory": "pen_holder"}
 # templates whose size follows the name: (parameter, mm to add to the text's width)
-TEMPLATE_FIT = {"name_tag": ("length", 16), "badge": ("diameter", 14)}
+TEMPLATE_FIT = {"name_tag": ("length", 22), "badge": ("diameter", 14)}
 ACTIVE = ("submitted", "approved", "sliced", "queued", "printing")
 
 

@@ -75,6 +75,8 @@ def test_object_editor_preview_and_submit(browser, live_server, app, seeded, out
         assert job.state == "submitted" and job.group_id == seeded["group_id"]
         box = next(n for n in _walk(job.object_model["root"]) if n["block"] == "box")
         assert box["size"][0] == 90
+        text = next(n for n in _walk(job.object_model["root"]) if n["block"] == "text")
+        assert text["text"] == "Les Fusées" and text["max_width"] > 60  # kept, though not shown
     page.close()
     # the facilitator sees the request with its picture and findings, and approves it
     context = browser.new_context(viewport={"width": 1366, "height": 900})

@@ -144,6 +144,12 @@
       var value = block.getFieldValue(f[0]);
       setPath(node, f[1], f[2] === null ? String(value) : Number(value));
     });
+    if (block.data) {  // settings the block does not show (e.g. a text's max_width)
+      try {
+        var extra = JSON.parse(block.data);
+        Object.keys(extra).forEach(function (k) { if (!(k in node)) node[k] = extra[k]; });
+      } catch (e) { /* not ours */ }
+    }
     if (OPERATIONS.indexOf(name) >= 0) node.children = chain(block.getInputTargetBlock("DO"));
     return node;
   }
@@ -166,6 +172,12 @@
       if (name === "scale" && f[0] === "FACTOR" && v == null) v = node.x || node.y || node.z;
       state.fields[f[0]] = v == null ? f[2] : v;
     });
+    var shown = { block: 1, id: 1, children: 1 };
+    (FIELDS[name] || []).forEach(function (f) { shown[f[1].split(".")[0]] = 1; });
+    var extra = {};
+    Object.keys(node).forEach(function (k) { if (!shown[k]) extra[k] = node[k]; });
+    if (name === "scale") { delete extra.x; delete extra.y; delete extra.z; }
+    if (Object.keys(extra).length) state.data = JSON.stringify(extra);
     var kids = chainState(node.children || []);
     if (kids && OPERATIONS.indexOf(name) >= 0) state.inputs = { DO: { block: kids } };
     return state;
