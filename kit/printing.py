@@ -204,6 +204,15 @@ class SimulatedPrinter:
                                             "imprimer.", printer=self.name))
             self._current, self._printing, self._started = name, True, self.clock()
 
+    def power_cycle(self) -> None:
+        """Switched off and on again: a print under way is lost (recorded as failed)."""
+        with self._lock:
+            self._advance()
+            if self._printing:
+                self._printing = False
+                self._history.setdefault(self._current or "", []).append(False)
+            self.online = True
+
     def cancel(self) -> None:
         with self._lock:
             self._check_online()
@@ -338,7 +347,8 @@ class PrintService:
         return [printer_status(cfg, self.backends[cfg.id]) for cfg in self.kit.printers]
 
     def _dispatcher(self, printer_id: str) -> Dispatcher:
-        return Dispatcher([PrinterSlot(printer_id, self.backends[printer_id])])
+        return Dispatcher([PrinterSlot(printer_id, self.backends[printer_id],
+                                       profile_id=printer_id)])
 
     # -- the worker ------------------------------------------------------------
     def start(self) -> None:
@@ -422,7 +432,7 @@ class PrintService:
         plate_id = gcode.parent.name
         groups = sorted({self._label(db, j) for j in jobs})
         qjob = QueueJob(id=plate_id, group=", ".join(groups),
-                        title=", ".join(j.title for j in jobs)[:80])
+                        title=", ".join(j.title for j in jobs)[:80], profile_id=printer_id)
         qjob.approve()
         qjob.mark_sliced(gcode, seconds)
         plate = PrintPlate(id=plate_id, printer_id=printer_id, state="sliced",

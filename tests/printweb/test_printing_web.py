@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from kit.models import Event, PrintJob, ProgramVersion
+from kit.printing import PrintPlate
+from printers.queue import PrintJob as QueueJob
 from tests.printweb.conftest import (
     client_as,
     make_station,
@@ -225,11 +227,13 @@ def test_lost_printer_then_retry_after_clearing_the_bed(station, ids):
     assert view["state"] == "printing" and view["printer_offline"] is True
     assert "hors ligne" in fac.get("/animateur/impressions").get_data(as_text=True)
     # the printer comes back switched off and on: its print is gone, the job is failed
-    service.backends["imprimante-1"] = SimulatedPrinter("Imprimante 1", speedup=5000,
-                                                        min_seconds=1)
+    backend = service.backends["imprimante-1"]
+    assert isinstance(backend, SimulatedPrinter)
+    backend.power_cycle()
+    backend.speedup = 5000.0
     service.tick()
     view = group.get("/api/v1/group/prints").get_json()["jobs"][0]
-    assert view["state"] == "failed" and "plateau" in view["reason"]
+    assert view["state"] == "failed" and "interrompue" in view["reason"]
     no_check = fac.post(f"/animateur/impressions/{job_id}/relancer",
                         headers={"Accept": "application/json"})
     assert no_check.status_code == 409 and "plateau est vide" in no_check.get_json()["message"]
@@ -239,6 +243,12 @@ def test_lost_printer_then_retry_after_clearing_the_bed(station, ids):
     with _db(station) as db:
         finished = db.scalars(select(Event).where(Event.type == "print.finished")).all()
         assert [e.payload["state"] for e in finished] == ["failed", "done"]
+        plate = db.get(PrintPlate, _job(station, job_id).plate_id)
+        remote = QueueJob.from_dict(plate.queue).remote_name
+    # the second attempt is a new file for the printer: one failed print, one good one
+    first = remote.replace("-essai2", "")
+    assert backend.file_prints(first).failure == 1
+    assert backend.file_prints(remote).success == 1
 
 
 # -- hostile files through the web -----------------------------------------------------
