@@ -258,8 +258,7 @@ def job_dir(data_dir: Path, job_id: int) -> Path:
     return path
 
 
-def save_job_files(data_dir: Path, job: PrintJob, report: CheckReport,
-                   profile: PrinterProfile, label: str) -> None:
+def save_job_files(data_dir: Path, job: PrintJob, report: CheckReport) -> None:
     """Keep the checked (oriented) mesh, the check report and a top-view picture."""
     folder = job_dir(data_dir, job.id)
     mesh_path = folder / "object.stl"
@@ -267,10 +266,41 @@ def save_job_files(data_dir: Path, job: PrintJob, report: CheckReport,
     job.file_path = str(mesh_path)
     (folder / "check.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False))
     try:
-        plates = pack([PlateItem(key=str(job.id), group=label, mesh=report.mesh)], profile)
-        render_plate_png(plates[0], profile, folder / "picture.png", px_per_mm=2.0)
-    except (PlateError, OSError, ValueError) as exc:  # a too-big object has no picture
+        render_object_png(report.mesh, folder / "picture.png")
+    except (OSError, ValueError) as exc:  # a picture is a comfort, never a reason to fail
         log.info("no picture for job %s: %s", job.id, exc)
+
+
+PICTURE_MAX_TRIANGLES = 200_000
+
+
+def render_object_png(mesh: trimesh.Trimesh, path: Path, size: int = 360) -> Path:
+    """A shaded view of the object from the front and above, for the facilitator's queue."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    if len(mesh.faces) > PICTURE_MAX_TRIANGLES:
+        mesh = mesh.convex_hull
+    turn = trimesh.transformations.rotation_matrix(np.radians(-25), [0, 0, 1])
+    tilt = trimesh.transformations.rotation_matrix(np.radians(-55), [1, 0, 0])
+    rot = (tilt @ turn)[:3, :3]
+    points = (mesh.vertices - mesh.bounds.mean(axis=0)) @ rot.T
+    normals = mesh.face_normals @ rot.T
+    tris = points[mesh.faces]
+    facing = normals[:, 2] > 0
+    span = float(np.ptp(points[:, :2], axis=0).max()) or 1.0
+    scale = size * 0.86 / span
+    light = np.clip(0.35 + 0.65 * normals @ np.array([0.3, 0.5, 0.81]), 0.2, 1.0)
+    img = Image.new("RGB", (size, size), (244, 246, 251))
+    draw = ImageDraw.Draw(img)
+    for i in np.argsort(tris[:, :, 2].mean(axis=1)):  # far faces first
+        if not facing[i]:
+            continue
+        xy = [(size / 2 + x * scale, size / 2 - y * scale) for x, y, _z in tris[i]]
+        shade = float(light[i])
+        draw.polygon(xy, fill=(int(243 * shade), int(156 * shade), int(18 * shade)))
+    img.save(path, format="PNG")
+    return path
 
 
 def job_report(job: PrintJob) -> dict[str, Any] | None:

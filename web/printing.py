@@ -205,7 +205,6 @@ def _active_job(group: Group) -> PrintJob | None:
 
 def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa: ANN001
                 doc: dict[str, Any] | None) -> PrintJob:
-    cfg = service().default_printer()
     job = PrintJob(group_id=group.id, session_id=sess.id if sess else None, title=title[:80],
                    source=source, object_model=doc, state="submitted",
                    estimated_seconds=int(report.estimate.print_time_s) if report.estimate
@@ -213,7 +212,7 @@ def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa:
                    filament_g=report.estimate.filament_g if report.estimate else None)
     db().add(job)
     db().flush()
-    save_job_files(station().data_dir, job, report, service().profiles[cfg.id], group.name)
+    save_job_files(station().data_dir, job, report)
     return job
 
 
