@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -395,6 +396,10 @@ class PrintService:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        lock = _WorkerLock(self.data_dir / "prints" / "worker.lock")
+        while not self._stop.is_set() and not lock.acquire():
+            # another station process drives the printers of this data folder
+            self._stop.wait(self.interval * 5)
         while not self._stop.is_set():
             try:
                 self.tick()
@@ -403,6 +408,7 @@ class PrintService:
                 log.exception("printing worker")
                 self.last_error = str(exc)
             self._stop.wait(self.interval)
+        lock.release()
 
     def tick(self, *, force_batch: bool = False) -> None:
         """One turn: batch and slice approved jobs, start queued plates, follow prints."""
@@ -630,6 +636,38 @@ class PrintService:
             plate.attempts = (plate.attempts or 1) + 1
             qjob.id = f"{plate.id}-essai{plate.attempts}"
             self._store_plate(db, plate, qjob)
+
+
+class _WorkerLock:
+    """One print worker per data folder, even if two station processes share it."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._fh = None
+
+    def acquire(self) -> bool:
+        fh = self.path.open("a+b")
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the file releases the lock
+            self._fh = None
 
 
 def _aware(value: datetime) -> datetime:

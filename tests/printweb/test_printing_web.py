@@ -355,3 +355,16 @@ def test_a_station_outside_tests_starts_its_worker(tmp_path):
     finally:
         service.stop()
     assert not service._thread.is_alive()
+
+
+def test_one_worker_per_data_folder(tmp_path):
+    """Two station processes on one data folder never both drive the printers."""
+    from kit.printing import _WorkerLock
+
+    first = _WorkerLock(tmp_path / "prints" / "worker.lock")
+    second = _WorkerLock(tmp_path / "prints" / "worker.lock")
+    assert first.acquire() is True
+    assert second.acquire() is False
+    first.release()
+    assert second.acquire() is True
+    second.release()
