@@ -457,9 +457,13 @@ def queue_page():
     finished = [j for j in jobs if j.state in ("refused", "done", "failed", "cancelled")]
     plates = list(db().scalars(select(PrintPlate).order_by(PrintPlate.created_at.desc())
                                .limit(30)))
-    plate_groups = {p.id: sorted({r["group"] for r in _job_rows(
-        list(db().scalars(select(PrintJob).where(PrintJob.plate_id == p.id))))})
-        for p in plates}
+    plate_groups = {}
+    for plate in plates:
+        names = set()
+        for job in db().scalars(select(PrintJob).where(PrintJob.plate_id == plate.id)):
+            group = db().get(Group, job.group_id) if job.group_id else None
+            names.add(group.name if group else _("Adultes"))
+        plate_groups[plate.id] = sorted(names)
     return render_template("printing/queue.html", waiting=_job_rows(waiting),
                            running=_job_rows(running), finished=_job_rows(finished[:40]),
                            plates=plates, plate_groups=plate_groups,

@@ -368,3 +368,30 @@ def test_one_worker_per_data_folder(tmp_path):
     first.release()
     assert second.acquire() is True
     second.release()
+
+
+HOSTILE_MESHES = [
+    ("vide.stl", b""),
+    ("espaces.stl", b"   \n\t  "),
+    ("geant.stl", b"\0" * 80 + (10_000_000).to_bytes(4, "little")),
+    ("nan.stl", b"solid x\nfacet normal 0 0 1\nouter loop\nvertex nan 0 0\nvertex 1 0 0\n"
+                b"vertex 0 1 0\nendloop\nendfacet\nendsolid x\n"),
+    ("pas-un-zip.3mf", b"PK\x03\x04 ceci n'est pas une archive"),
+    ("bruit.obj", bytes(range(256)) * 40),
+    ("faces-sans-points.obj", b"f 1 2 3\nf 4 5 6\n"),
+]
+
+
+@pytest.mark.parametrize("name,data", HOSTILE_MESHES, ids=[n for n, _d in HOSTILE_MESHES])
+def test_hostile_mesh_files_get_a_french_4xx(station, ids, name, data):
+    group = client_as(station, "group", ids)
+    resp = _upload(group, "/api/v1/group/object/import", name, data)
+    assert 400 <= resp.status_code < 500, (resp.status_code, resp.get_json())
+    message = resp.get_json()["message"]
+    assert name in message or "fichier" in message.lower()
+
+
+def test_an_upload_over_the_station_limit_is_refused_in_french(station, ids):
+    group = client_as(station, "group", ids)
+    resp = _upload(group, "/api/v1/group/object/import", "enorme.stl", b"\0" * (21 * 2**20))
+    assert resp.status_code == 413 and "trop gros" in resp.get_json()["message"]
