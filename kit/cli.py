@@ -118,7 +118,7 @@ def demo(port: int, host: str, data_dir: Path, no_serve: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
 @click.option("--timeout", default=3.0, show_default=True, type=float)
 def check(kit_file: Path, as_json: bool, timeout: float) -> None:
-    """Vérifie un fichier kit.yaml puis le matériel (0 : tout va bien, 1 : problème, 2 : fichier invalide)."""
+    """Vérifie kit.yaml puis le matériel (0 : tout va bien, 1 : problème, 2 : invalide)."""
     from kit.config import load_kit
     from kit.probe import probe_kit
 

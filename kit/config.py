@@ -35,7 +35,8 @@ class SerialConnection(_Strict):
 
 class BleConnection(_Strict):
     type: Literal["ble"]
-    address: str | None = Field(None, pattern=r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
+    address: str | None = Field(
+        None, pattern=r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
     name: str | None = Field(None, min_length=1, max_length=40)
 
     @model_validator(mode="after")

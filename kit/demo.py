@@ -20,6 +20,33 @@ DEMO_GROUPS = [
 ]
 
 
+def _play_history(db, cls: Classroom, fac: Facilitator) -> None:
+    """Hold the first two sessions of the cycle for real: groups join, submit their
+    programs (the lessons' reference solutions, or their classic mistake) and the
+    station checks each challenge; so reports and progress have something true to show.
+    """
+    from kit import events
+    from kit.programs import submit_challenge
+    from kit.sessions import close_session, curriculum_for, open_session
+
+    db.flush()
+    for number in (1, 2):
+        sess, _opened = open_session(db, cls, number, fac.id)
+        lesson = curriculum_for(sess.cycle).session(number)
+        for index, group in enumerate(cls.groups):
+            if number == 2 and index == len(cls.groups) - 1:
+                continue  # one group was away for session 2
+            events.record(db, events.GROUP_JOINED, group_id=group.id, class_id=cls.id,
+                          session_id=sess.id)
+            for rank, challenge in enumerate(lesson.challenges):
+                mistaken = (index + rank) % 3 == 2 and challenge.mistake is not None
+                program = challenge.mistake if mistaken else challenge.solution
+                if program is None:
+                    continue
+                submit_challenge(db, group, sess, lesson, challenge.id, program)
+        close_session(db, sess)
+
+
 def seed_demo(app) -> dict[str, Any]:
     """Create the demo data once, give the facilitator a fresh password each run."""
     kit = station().kit
@@ -39,6 +66,8 @@ def seed_demo(app) -> dict[str, Any]:
                 group = create_group(db, cls, name, members, girls, boys)
                 if kit.robots:
                     group.robot_id = kit.robots[i % len(kit.robots)].id
+            db.flush()
+            _play_history(db, cls, fac)
         db.commit()
         cls = db.scalar(select(Classroom).where(Classroom.school_id == school.id)
                         .order_by(Classroom.id))

@@ -48,7 +48,7 @@ from printers.octoprint import (
     PrinterOfflineError,
 )
 from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
-from printers.profiles import PROFILES_DIR, PrinterProfile
+from printers.profiles import PrinterProfile, UnknownPrinterError, profile_from_kit_printer
 from printers.queue import Dispatcher, JobStatus, PrinterSlot
 from printers.queue import PrintJob as QueueJob
 from printers.slicing import SlicerError, read_estimates
@@ -97,15 +97,14 @@ class PrintPlate(Base):
 
 # -- profiles ---------------------------------------------------------------------
 def profile_for(cfg: PrinterConfig) -> PrinterProfile:
-    """The library's profile of a kit printer (its slicer profile if shipped, else generic)."""
-    ini = PROFILES_DIR / f"{cfg.slicer_profile}.ini"
-    if not ini.is_file():
-        ini = PROFILES_DIR / "generic_pla_0.4.ini"
-    bv = cfg.build_volume
-    return PrinterProfile(id=cfg.id, name=cfg.name, build_volume=(bv.x, bv.y, bv.z),
-                          margin=cfg.margin_mm, nozzle_diameter=cfg.nozzle_mm,
-                          max_hotend_temp=cfg.max_hotend_c, max_bed_temp=cfg.max_bed_c,
-                          slicer_profile=ini)
+    """The library's profile of a kit printer (the generic slicer profile if its own is missing)."""
+    entry = cfg.model_dump()
+    try:
+        return profile_from_kit_printer(entry)
+    except UnknownPrinterError:
+        log.warning("printer %s: slicer profile %s not found, generic profile used", cfg.id,
+                    cfg.slicer_profile)
+        return profile_from_kit_printer({**entry, "slicer_profile": None})
 
 
 # -- back-ends --------------------------------------------------------------------
@@ -631,10 +630,8 @@ class PrintService:
                 return
             plate = db.get(PrintPlate, job.plate_id)
             qjob = self._load_plate(plate)
-            qjob.retry()
-            # a fresh file name: OctoPrint's history of the old one says "failed"
-            plate.attempts = (plate.attempts or 1) + 1
-            qjob.id = f"{plate.id}-essai{plate.attempts}"
+            qjob.retry()  # a new attempt number: a fresh file name for the printer
+            plate.attempts = qjob.attempt
             self._store_plate(db, plate, qjob)
 
 

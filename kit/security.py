@@ -24,7 +24,7 @@ ROLES = ("facilitator", "teacher", "group")
 PUBLIC = "public"
 
 # Join codes: a short French word a child can read, then two digits ("lapin42").
-_WORDS = (
+_ALL_WORDS = (
     "lapin chat chien ours loup lion tigre zebre vache poule canard cheval mouton "
     "souris tortue renard hibou castor koala panda phoque pingouin dauphin baleine "
     "requin crabe abeille fourmi papillon escargot grenouille girafe singe rhino "
@@ -32,6 +32,8 @@ _WORDS = (
     "soleil lune etoile nuage pluie neige arbre fleur herbe sapin robot fusee "
     "bateau avion train velo camion moto"
 ).split()
+# short words: quick to type, and they fit on the projector
+_WORDS = tuple(w for w in _ALL_WORDS if len(w) <= 6)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -54,7 +56,7 @@ def new_access_code() -> str:
 
 def new_password() -> str:
     """A password a facilitator can read aloud and type (demo and first start)."""
-    words = [secrets.choice(_WORDS) for _ in range(3)]
+    words = [secrets.choice(_ALL_WORDS) for _ in range(3)]
     return "-".join(words) + str(secrets.randbelow(90) + 10)
 
 

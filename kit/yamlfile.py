@@ -27,7 +27,9 @@ class FileProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
@@ -196,7 +198,8 @@ def validate_file(model: type[BaseModel], data: Any, lines: dict[Loc, int], name
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(p for p in err["loc"]
+                        if not (isinstance(p, str) and p.startswith("function-")))
             # discriminated unions add the tag to the path: drop it for the person
             loc = tuple(p for p in loc if p not in _UNION_TAGS)
             problems.append(

@@ -15,7 +15,7 @@ from typing import Any
 
 from kit.i18n import _, current_language
 from lessons.schema import Challenge, Mat
-from robots.program import ProgramError, blocks_used, count_blocks, validate_program
+from robots.program import ProgramError, blocks_used, count_blocks, label, validate_program
 from robots.simulator import simulate
 
 HEADING_DEGREES = {"east": 0, "south": 90, "west": 180, "north": 270}
@@ -128,7 +128,9 @@ PRINT_CRITERIA: dict[str, Callable[[Any, PrintFacts], bool]] = {
 def reason(name: str, value: Any) -> str:
     """Why a criterion failed, in words a pupil or facilitator understands."""
     if name == "uses_block":
-        names = ", ".join([value] if isinstance(value, str) else value)
+        lang = current_language()
+        names = ", ".join(f"« {label(b, lang)} »" if lang == "fr" else f"'{label(b, lang)}'"
+                          for b in ([value] if isinstance(value, str) else value))
         return _("Le programme doit utiliser : %(names)s.", names=names)
     texts = {
         "reach_target": _("Le robot n'arrive pas sur la cible."),
@@ -171,6 +173,10 @@ def check_challenge(challenge: Challenge, program: dict[str, Any], mat: Mat | di
     A program that breaks the contract, or (with ``toolbox``) uses a block the
     session does not offer, fails with the validator's messages as reasons.
     """
+    unknown = [name for name in challenge.criteria if name not in CRITERIA]
+    if unknown:  # a printing challenge: see check_print_challenge
+        raise ValueError(_("Le défi « %(id)s » n'est pas un défi de programmation.",
+                           id=challenge.id))
     try:
         valid = validate_program(program, set(toolbox) if toolbox is not None else None)
     except ProgramError as exc:

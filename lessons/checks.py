@@ -113,6 +113,8 @@ def _count(value: Any, ctx: _Context) -> str | None:
 
 
 def _light_shown(value: Any, ctx: _Context) -> str | None:
+    if value is False:  # YAML reads a bare `off` as false
+        return _("écrivez \"off\" entre guillemets pour une lumière éteinte")
     if value not in COLOURS:
         return _("couleur inconnue ; valeurs possibles : %(values)s", values=", ".join(COLOURS))
     if "light" not in ctx.toolbox:

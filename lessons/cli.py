@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from kit.i18n import _, set_language
+from kit.i18n import _, ngettext, set_language
 from lessons.cycle import DEFAULT_CYCLE_DIR, CycleError, load_cycle, validate_cycle
 from robots.program import count_blocks, label
 
@@ -89,9 +89,12 @@ def validate(directory: Path | None, as_json: bool, lang: str) -> None:
         for error in report.errors:
             click.echo(str(error))
         if cycle is not None:
-            click.echo(_(
-                "Cycle valide : %(n)s séances (%(prog)s de programmation, %(print)s d'impression).",
-                n=len(cycle.sessions), prog=cycle.count("programming"),
+            click.echo(ngettext(
+                "Cycle valide : %(num)s séance (%(prog)s de programmation, "
+                "%(print)s d'impression).",
+                "Cycle valide : %(num)s séances (%(prog)s de programmation, "
+                "%(print)s d'impression).",
+                len(cycle.sessions), prog=cycle.count("programming"),
                 print=cycle.count("printing")))
         else:
             click.echo(_("%(n)s erreur(s) : cycle non valide.", n=len(report.errors)))

@@ -180,6 +180,8 @@ def load_file(path: Path) -> LoadedFile:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         detail = " ".join(p for p in (exc.context, exc.problem) if p)
+        if "'\\t'" in detail:
+            detail = _("tabulation interdite, indentez avec des espaces")
         err = LessonError(str(path), line, "",
                           _("erreur de syntaxe YAML : %(detail)s", detail=detail))
         return LoadedFile(path, None, None, empty, [err])

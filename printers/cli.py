@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 import yaml
+from pydantic import ValidationError
 
 from kit.i18n import _
 from printers.checks import check_mesh
@@ -21,7 +22,13 @@ from printers.gcode import GcodeError, check_gcode_file
 from printers.importing import MeshImportError, load_mesh_file
 from printers.objects import ObjectError, build_mesh
 from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
-from printers.profiles import BUILTIN_PROFILES, PrinterProfile, UnknownPrinterError, get_profile
+from printers.profiles import (
+    BUILTIN_PROFILES,
+    PrinterProfile,
+    UnknownPrinterError,
+    get_profile,
+    profile_from_kit_printer,
+)
 from printers.slicing import SlicerError
 
 EXIT_OK, EXIT_NOT_PRINTABLE, EXIT_UNREADABLE = 0, 1, 2
@@ -29,16 +36,20 @@ MARKS = {"ok": "OK", "warning": "ATTENTION", "blocking": "BLOQUANT"}
 
 
 def _profile_from_kit(kit: Path, printer_id: str) -> PrinterProfile:
-    """A printer of kit.yaml's ``printers`` list (keys as PrinterProfile's, others ignored)."""
+    """A printer of kit.yaml's ``printers`` list, else a built-in profile."""
     try:
         data = yaml.safe_load(kit.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise click.UsageError(_("Impossible de lire %(file)s : %(err)s", file=kit,
                                  err=exc)) from None
-    for entry in data.get("printers", []) or []:
+    for entry in (data.get("printers", []) if isinstance(data, dict) else []) or []:
         if isinstance(entry, dict) and entry.get("id") == printer_id:
-            fields = {k: v for k, v in entry.items() if k in PrinterProfile.model_fields}
-            return PrinterProfile(**fields)
+            try:
+                return profile_from_kit_printer(entry)
+            except (ValidationError, KeyError, TypeError) as exc:
+                raise click.UsageError(_("Imprimante « %(id)s » mal décrite dans %(file)s : "
+                                         "%(err)s", id=printer_id, file=kit,
+                                         err=exc)) from None
     return get_profile(printer_id)
 
 

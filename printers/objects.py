@@ -147,6 +147,12 @@ NODE_MODELS: dict[str, type[_Node]] = {
 }
 
 
+def block_catalog() -> dict[str, dict[str, Any]]:
+    """Every block with its French label and the JSON schema of its fields (for the editor)."""
+    return {name: {"label": block_label(name), "schema": model.model_json_schema()}
+            for name, model in NODE_MODELS.items()}
+
+
 class ObjectError(ValueError):
     """A refused object: a French message naming the block (label and id)."""
 

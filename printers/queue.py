@@ -81,12 +81,15 @@ class PrintJob:
     time_left_s: float | None = None
     printer_offline: bool = False
     started: bool = False  # the printer was told to start this job at least once
+    attempt: int = 1  # a retry is a new OctoPrint file, so its history starts clean
     history: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def remote_name(self) -> str:
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.id)
-        return f"mallette-{safe}.gcode"
+        # plain ASCII: OctoPrint would rename anything else, and the name is how we reconcile
+        safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in self.id)
+        suffix = f"-{self.attempt}" if self.attempt > 1 else ""
+        return f"mallette-{safe}{suffix}.gcode"
 
     def _go(self, new: JobStatus) -> None:
         if new not in TRANSITIONS.get(self.status, set()):
@@ -138,6 +141,7 @@ class PrintJob:
         self.printer_id = None
         self.started = False
         self.progress = None
+        self.attempt += 1
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -224,8 +228,8 @@ class Dispatcher:
                 if job.gcode_path is None:
                     job.fail(_("Aucun fichier G-code pour cette impression."))
                     continue
-                slot.client.upload(job.gcode_path, name=job.remote_name)
-                slot.client.start(job.remote_name)
+                stored = slot.client.upload(job.gcode_path, name=job.remote_name)
+                slot.client.start(stored)
             except PrinterOfflineError:
                 slot.online = False
                 queued.insert(0, job)  # it stays queued for another printer or later
@@ -269,10 +273,15 @@ class Dispatcher:
             job.fail(_("L'impression s'est arrêtée sans se terminer (imprimante éteinte ou "
                        "redémarrée). Vérifiez le plateau avant de la relancer."))
 
-    def poll(self, jobs: list[PrintJob]) -> None:
+    def poll(self, jobs: list[PrintJob]) -> list[PrintJob]:
+        """Follow every printing job; return those whose status changed (to log events)."""
+        changed = []
         for job in jobs:
             if job.status == JobStatus.PRINTING:
                 self.reconcile(job)
+                if job.status != JobStatus.PRINTING:
+                    changed.append(job)
+        return changed
 
     def cancel(self, job: PrintJob) -> None:
         """Cancel a job; on a printer, ask OctoPrint to stop it first."""

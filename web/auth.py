@@ -78,7 +78,8 @@ def setup():
     session["setup_token"] = token
     form = SetupForm()
     if form.validate_on_submit():
-        fac = Facilitator(name=form.name.data.strip(), password_hash=hash_password(form.password.data))
+        fac = Facilitator(name=form.name.data.strip(),
+                          password_hash=hash_password(form.password.data))
         db().add(fac)
         db().commit()
         _start("facilitator", facilitator_id=fac.id)

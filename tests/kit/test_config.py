@@ -43,9 +43,11 @@ GOOD_HEAD = "station:\n  name: Test\n  kit_id: t1\n"
 @pytest.mark.parametrize(
     ("body", "line", "field", "words"),
     [
-        ("robots:\n  - id: r1\n    name: R\n    family: tortue\n    connection: {type: simulated}\n",
+        ("robots:\n  - id: r1\n    name: R\n    family: tortue\n"
+         "    connection: {type: simulated}\n",
          7, "robots[0].family", "valeur non reconnue"),
-        ("robots:\n  - id: r1\n    name: R\n    family: thymio\n    connection:\n      type: serial\n",
+        ("robots:\n  - id: r1\n    name: R\n    family: thymio\n    connection:\n"
+         "      type: serial\n",
          9, "robots[0].connection.port", "champ obligatoire manquant"),
         ("robots:\n  - id: r1\n    name: R\n    family: thymio\n    connection: {type: wifi}\n",
          8, "robots[0].connection", "type « wifi » inconnu"),

@@ -107,3 +107,11 @@ def test_live_stream_delivers_events_for_the_role(app, seeded):
         frame = next(stream)
     assert "event: program.sent" in frame and '"robot": "robot-rouge"' in frame
     stream.close()
+
+
+def test_kit_check_page(client, seeded):
+    login_as(client, "facilitator", seeded)
+    token = csrf_token(client, "/animateur/mallette")
+    page = client.post("/animateur/mallette/verifier", data={"csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Tout répond." in text and "Robot rouge" in text

@@ -121,3 +121,11 @@ def test_long_name_shrinks_to_stay_on_its_tag() -> None:
     text = build_mesh(doc({"block": "text", "text": "Marie-Louise", "size": 12,
                            "max_width": 30}))
     assert text.extents[0] == pytest.approx(30)
+
+
+def test_block_catalog_for_the_editor() -> None:
+    from printers.objects import block_catalog
+
+    catalog = block_catalog()
+    assert catalog["difference"]["label"] == "enlever"
+    assert catalog["text"]["schema"]["properties"]["text"]["maxLength"] == 20

@@ -113,7 +113,8 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
 
     # a second dispatch while it prints neither starts it again nor starts the other
     assert dispatcher.dispatch([job, other]) == []
-    wait_until(lambda: (dispatcher.poll([job]), job.status == JobStatus.DONE)[1], timeout=120)
+    changed = wait_until(lambda: dispatcher.poll([job]), timeout=120)
+    assert changed == [job] and job.status == JobStatus.DONE
     assert job.progress == 100.0
     prints = client.file_prints(job.remote_name)
     assert prints is not None and prints.success == 1
@@ -169,3 +170,11 @@ def test_octoprint_stopped_mid_print(octoprint_ready: OctoPrintPeer,
         assert job.status == JobStatus.FAILED and not job.printer_offline
         assert "Vérifiez le plateau" in (job.reason or "")
         assert not c.job().is_active
+
+        job.retry()  # the facilitator cleared the bed: a new attempt, a new file
+        assert dispatcher.dispatch([job]) == [job]
+        current = wait_until(lambda: (j := c.job()).is_active and j, timeout=30)
+        assert current.file_name == job.remote_name == "mallette-off1-2.gcode"
+        dispatcher.cancel(job)
+        assert job.status == JobStatus.CANCELLED
+        wait_until(lambda: not c.job().is_active, timeout=30)

@@ -146,12 +146,13 @@ def test_check_object_json_and_gcode(files: dict[str, Path]) -> None:
 
 def test_check_printer_from_kit_file(files: dict[str, Path], tmp_path: Path) -> None:
     kit = tmp_path / "kit.yaml"
-    kit.write_text("printers:\n  - id: mini\n    build_volume: [120, 120, 120]\n"
-                   "    url: http://127.0.0.1:5000\n")
+    kit.write_text("printers:\n  - id: mini\n    name: Mini\n    backend: octoprint\n"
+                   "    url: http://127.0.0.1:5000\n    build_volume: {x: 120, y: 120, z: 120}\n"
+                   "    margin_mm: 5\n    nozzle_mm: 0.4\n    slicer_profile: generic_pla_0.4\n")
     result = run(str(files["object"]), "--printer", "mini", "--kit", str(kit), "--no-slice")
     assert result.exit_code == 0
-    result = run(str(files["part"]), "--printer", "mini", "--kit", str(kit), "--no-slice")
-    assert result.exit_code == 0
+    result = run(str(files["big"]), "--printer", "mini", "--kit", str(kit), "--no-slice")
+    assert result.exit_code == 1 and "volume utile 110 × 110 × 120 mm" in result.output
     result = run(str(files["part"]), "--printer", "nope", "--no-slice")
     assert result.exit_code == 2 and "Imprimante inconnue" in result.output
 
@@ -167,3 +168,11 @@ def test_plate_command_batches_files(files: dict[str, Path], tmp_path: Path,
     assert (out / "plate-1.gcode").is_file() and (out / "plate-1.png").is_file()
     result = CliRunner().invoke(print_group, ["plate", str(files["big"]), "--out", str(out)])
     assert result.exit_code == 1 and "trop grand" in result.output
+
+
+def test_slicer_failure_is_a_clear_error(tmp_path: Path, prusa_slicer: str) -> None:
+    from printers.slicing import SlicerError, slice_one
+
+    broken = PROFILE.model_copy(update={"slicer_profile": tmp_path / "missing.ini"})
+    with pytest.raises(SlicerError, match="PrusaSlicer n'a pas pu découper l'objet"):
+        slice_one(trimesh.creation.box((10, 10, 10)), broken, tmp_path / "x.gcode")

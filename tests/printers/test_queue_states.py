@@ -56,13 +56,16 @@ def test_failed_job_is_retried_only_on_purpose() -> None:
     job.enqueue()
     job.start_printing("p")
     job.fail("interrompue")
+    first_name = job.remote_name
     job.retry()
     assert job.status == JobStatus.QUEUED and job.reason is None and not job.started
+    # a new OctoPrint file: the failed attempt's record must not make it look done or failed
+    assert job.remote_name != first_name and job.remote_name.endswith("-2.gcode")
 
 
 def test_round_trip_through_a_dict_and_remote_name() -> None:
     job = sliced_job("42/../é")
     again = PrintJob.from_dict(job.to_dict())
     assert again == job and again.status is JobStatus.SLICED
-    assert job.remote_name == "mallette-42____é.gcode"
+    assert job.remote_name == "mallette-42_____.gcode"
     assert "/" not in job.remote_name

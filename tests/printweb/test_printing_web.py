@@ -246,7 +246,8 @@ def test_lost_printer_then_retry_after_clearing_the_bed(station, ids):
         plate = db.get(PrintPlate, _job(station, job_id).plate_id)
         remote = QueueJob.from_dict(plate.queue).remote_name
     # the second attempt is a new file for the printer: one failed print, one good one
-    first = remote.replace("-essai2", "")
+    first = QueueJob.from_dict({**plate.queue, "attempt": 1}).remote_name
+    assert first != remote
     assert backend.file_prints(first).failure == 1
     assert backend.file_prints(remote).success == 1
 
