@@ -134,6 +134,14 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
 
         return {"kit": kit, "role": session.get("role"), "lang": str(get_locale() or "fr")}
 
+    @app.template_filter("family_label")
+    def _family_label(family: str) -> str:
+        return {"thymio": "Thymio II", "microbit_maqueen": "micro:bit + Maqueen",
+                "micropython_serial": _("MicroPython (câble USB)"),
+                "micropython_ble": _("MicroPython (Bluetooth)"),
+                "lego_pybricks": _("LEGO (Pybricks)"),
+                "simulated": _("robot simulé")}.get(family, family)
+
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault(
