@@ -20,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from kit import db as kitdb
 from kit.config import KitConfig, load_kit
 from kit.i18n import LANGUAGES, TRANSLATIONS_DIR, _, compile_catalogs
+from kit.robot_service import RobotService
 from kit.security import enforce
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -40,6 +41,7 @@ class Station:
     data_dir: Path
     engine: Engine
     sessions: sessionmaker[DbSession]
+    robots: RobotService
 
 
 def station() -> Station:
@@ -112,7 +114,8 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
     )
     app.extensions["mallette"] = Station(kit=kit, kit_path=Path(kit_path) if kit_path else None,
                                          data_dir=data_dir, engine=engine,
-                                         sessions=kitdb.session_factory(engine))
+                                         sessions=kitdb.session_factory(engine),
+                                         robots=RobotService(kit))
     csrf.init_app(app)
     limiter.init_app(app)
     limiter.enabled = True

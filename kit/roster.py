@@ -76,3 +76,30 @@ def create_group(db: DbSession, cls: Classroom, name: str, members: str | list[s
     db.add(group)
     db.flush()
     return group
+
+
+def anonymise_class(db: DbSession, cls: Classroom) -> None:
+    """End of a cycle: forget the pupils' first names, keep the counts and the figures."""
+    for group in cls.groups:
+        group.members = [_("élève %(n)s", n=i + 1) for i in range(len(group.members))]
+    cls.teacher_name = ""
+
+
+def delete_class(db: DbSession, cls: Classroom) -> None:
+    """Delete a class and everything recorded about it (its figures go with it)."""
+    from sqlalchemy import delete
+
+    from kit.models import Event, PrintJob, ProgramVersion, Session
+
+    group_ids = [g.id for g in cls.groups]
+    cycle_ids = [c.id for c in cls.cycles]
+    session_ids = list(db.scalars(select(Session.id).where(Session.cycle_id.in_(cycle_ids))))
+    db.execute(delete(Event).where((Event.class_id == cls.id) | Event.group_id.in_(group_ids)
+                                   | Event.session_id.in_(session_ids)))
+    db.execute(delete(ProgramVersion).where(ProgramVersion.group_id.in_(group_ids)))
+    db.execute(delete(PrintJob).where(PrintJob.group_id.in_(group_ids)))
+    db.execute(delete(Session).where(Session.id.in_(session_ids)))
+    db.execute(delete(Cycle).where(Cycle.id.in_(cycle_ids)))
+    db.execute(delete(Group).where(Group.id.in_(group_ids)))
+    db.delete(cls)
+    db.flush()

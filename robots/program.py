@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from kit.i18n import _
+from kit.i18n import _, current_language
 
 # --- the contract's vocabulary -------------------------------------------------------------
 
@@ -74,9 +74,9 @@ CONDITION_BLOCKS = frozenset(
 ALL_BLOCKS = frozenset(BLOCK_LABELS)
 
 
-def label(block: str, lang: str = "fr") -> str:
-    """The label people see for ``block`` (the name itself when unknown)."""
-    return BLOCK_LABELS.get(block, {}).get(lang, block)
+def label(block: str, lang: str | None = None) -> str:
+    """The label people see for ``block`` in ``lang`` (default: the current language)."""
+    return BLOCK_LABELS.get(block, {}).get(lang or current_language(), block)
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -633,6 +633,8 @@ class _Walker:
 
 def validate_program(data: object, allowed_blocks: set[str] | None = None) -> Program:
     """Check ``data`` against the contract (and the toolbox ``allowed_blocks``)."""
+    if isinstance(data, Program):
+        data = data.to_json()
     walker = _Walker(set(allowed_blocks) if allowed_blocks is not None else None)
     if not isinstance(data, dict):
         walker.add("", None, _("Le programme doit être un objet JSON (reçu %(kind)s).",

@@ -106,24 +106,30 @@ class MatError(ValueError):
         super().__init__("\n".join(problems))
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": "il manque cette valeur",
-    "extra_forbidden": "champ inconnu",
-    "int_type": "doit être un nombre entier",
-    "int_parsing": "doit être un nombre entier",
-    "int_from_float": "doit être un nombre entier",
-    "float_type": "doit être un nombre",
-    "float_parsing": "doit être un nombre",
-    "greater_than_equal": "doit être au moins %(ge)s",
-    "less_than_equal": "doit être au plus %(le)s",
-    "literal_error": "doit être l'un de : %(expected)s",
-    "list_type": "doit être une liste",
-    "tuple_type": "doit être une paire [colonne, ligne]",
-    "too_short": "doit être une paire [colonne, ligne]",
-    "too_long": "doit être une paire [colonne, ligne]",
-    "model_type": "doit être un objet",
-    "model_attributes_type": "doit être un objet",
-}
+def _pydantic_message(kind: str, ctx: dict[str, Any]) -> str:
+    """A French sentence for one of pydantic's error types (gettext can extract these)."""
+    pair = _("doit être une paire [colonne, ligne]")
+    messages = {
+        "missing": lambda: _("il manque cette valeur"),
+        "extra_forbidden": lambda: _("champ inconnu"),
+        "int_type": lambda: _("doit être un nombre entier"),
+        "int_parsing": lambda: _("doit être un nombre entier"),
+        "int_from_float": lambda: _("doit être un nombre entier"),
+        "float_type": lambda: _("doit être un nombre"),
+        "float_parsing": lambda: _("doit être un nombre"),
+        "greater_than_equal": lambda: _("doit être au moins %(ge)s", ge=ctx.get("ge")),
+        "less_than_equal": lambda: _("doit être au plus %(le)s", le=ctx.get("le")),
+        "literal_error": lambda: _("doit être l'un de : %(expected)s",
+                                   expected=str(ctx.get("expected")).replace(" or ", ", ")),
+        "list_type": lambda: _("doit être une liste"),
+        "tuple_type": lambda: pair,
+        "too_short": lambda: pair,
+        "too_long": lambda: pair,
+        "model_type": lambda: _("doit être un objet"),
+        "model_attributes_type": lambda: _("doit être un objet"),
+    }
+    return messages.get(kind, lambda: _("valeur non valable"))()
+
 
 
 def validate_mat(data: object) -> Mat:
@@ -139,9 +145,7 @@ def validate_mat(data: object) -> Mat:
             if error["type"] == "value_error":
                 text = str(error.get("ctx", {}).get("error", error["msg"]))
             else:
-                template = _PYDANTIC_MESSAGES.get(error["type"], "valeur non valable")
-                ctx = {k: v for k, v in (error.get("ctx") or {}).items()}
-                text = _(template, **ctx) if "%(" in template else _(template)
+                text = _pydantic_message(error["type"], dict(error.get("ctx") or {}))
             problems.append(_("Tapis, %(where)s : %(text)s", where=where, text=text))
         raise MatError(problems) from None
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from kit.app import db, station
 from kit.i18n import _
 from kit.models import Classroom, School
-from kit.roster import RosterError, create_class, create_group, create_school
+from kit.roster import (
+    RosterError,
+    anonymise_class,
+    create_class,
+    create_group,
+    create_school,
+    delete_class,
+)
 from kit.security import roles
 from web.forms import ClassForm, GroupForm, SchoolForm
 
@@ -127,3 +134,27 @@ def add_group(class_id: int):
 def codes(class_id: int):
     """The join codes, large enough for the projector."""
     return render_template("facilitator/codes.html", cls=_class_or_404(class_id))
+
+
+@bp.post("/classes/<int:class_id>/anonymiser")
+@roles("facilitator")
+def anonymise(class_id: int):
+    cls = _class_or_404(class_id)
+    anonymise_class(db(), cls)
+    db().commit()
+    flash(_("Prénoms effacés : les groupes et les chiffres restent."), "ok")
+    return redirect(url_for("facilitator.classroom", class_id=cls.id))
+
+
+@bp.post("/classes/<int:class_id>/supprimer")
+@roles("facilitator")
+def delete(class_id: int):
+    cls = _class_or_404(class_id)
+    if request.form.get("confirm", "").strip() != cls.name:
+        flash(_("Pour supprimer, recopiez exactement le nom de la classe."), "error")
+        return redirect(url_for("facilitator.classroom", class_id=cls.id))
+    school_id = cls.school_id
+    delete_class(db(), cls)
+    db().commit()
+    flash(_("Classe supprimée avec toutes ses données."), "ok")
+    return redirect(url_for("facilitator.school", school_id=school_id))

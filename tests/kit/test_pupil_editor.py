@@ -49,6 +49,15 @@ def _stack_bottom(page) -> tuple[float, float]:
            }""")
 
 
+def _chain(page) -> list[str]:
+    return page.evaluate(
+        """() => { const ws = Blockly.getMainWorkspace();
+                   let b = ws.getTopBlocks(true).find(x => x.type === 'start');
+                   const out = [];
+                   while ((b = b.getNextBlock())) out.push(b.type);
+                   return out; }""")
+
+
 def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, output_dir):
     _open_session_one(app, seeded)
     page = browser.new_page(viewport=TABLET, has_touch=True)
@@ -62,16 +71,16 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     page.wait_for_function("() => window.malletteWorkspace !== undefined")
     page.select_option("#challenge", "s1-le-virage")
     # build "avancer, tourner, avancer" by dragging blocks out of the toolbox
-    for block in ("move", "turn", "move"):
-        x, y = _stack_bottom(page)
-        _drag_from_flyout(page, "Mouvement", block, x, y)
-    chain = page.evaluate(
-        """() => { const ws = Blockly.getMainWorkspace();
-                   let b = ws.getTopBlocks(true).find(x => x.type === 'start');
-                   const out = [];
-                   while ((b = b.getNextBlock())) out.push(b.type);
-                   return out; }""")
-    assert chain == ["move", "turn", "move"]
+    for n, block in enumerate(("move", "turn", "move"), start=1):
+        for _attempt in range(3):  # a child's drag may miss the stack: they drag again
+            x, y = _stack_bottom(page)
+            _drag_from_flyout(page, "Mouvement", block, x, y)
+            page.wait_for_timeout(200)
+            if len(_chain(page)) == n:
+                break
+            page.evaluate("""() => Blockly.getMainWorkspace().getTopBlocks(false)
+                               .filter(b => b.type !== 'start').forEach(b => b.dispose())""")
+    assert _chain(page) == ["move", "turn", "move"]
     # the pupils type their numbers: 60 cm, a right turn of 90°, 40 cm
     page.evaluate(
         """() => { const ws = Blockly.getMainWorkspace();
@@ -92,6 +101,10 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     page.wait_for_timeout(1500)
     page.screenshot(path=str(output_dir / "defi-reussi.png"))
     assert "Super ! Ton robot a pris le virage" in text, text
+    # then to the real (here simulated) robot, with progress on the same line
+    page.get_by_role("button", name="Au robot").click()
+    page.wait_for_function(
+        "() => document.querySelector('#result').textContent.includes('Le robot exécute')")
     assert errors == []
     page.close()
     from kit.app import station

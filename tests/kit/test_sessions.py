@@ -76,3 +76,26 @@ def test_assign_robot(client, seeded):
                       follow_redirects=True)
     assert "pas dans la mallette" in _page(bad)
     assert '<option value="robot-bleu" selected>' in _page(client.get(cls_url))
+
+
+def test_anonymise_then_delete_a_class(app, client, seeded):
+    from kit.app import station
+    from kit.models import Classroom, Group
+
+    login_as(client, "facilitator", seeded)
+    cls_url = f"/animateur/classes/{seeded['class_id']}"
+    token = csrf_token(client, cls_url)
+    client.post(f"{cls_url}/seances", data={"number": "1", "csrf_token": token})
+    client.post(f"{cls_url}/anonymiser", data={"csrf_token": token})
+    page = _page(client.get(cls_url))
+    assert "<td>Léa, Noé</td>" not in page and "<td>élève 1, élève 2</td>" in page
+    wrong = client.post(f"{cls_url}/supprimer", data={"confirm": "CE2", "csrf_token": token},
+                        follow_redirects=True)
+    assert "recopiez exactement" in _page(wrong)
+    client.post(f"{cls_url}/supprimer", data={"confirm": "CE2 bleu", "csrf_token": token})
+    assert client.get(cls_url).status_code == 404
+    with app.app_context(), station().sessions() as db:
+        assert db.get(Classroom, seeded["class_id"]) is None
+        assert db.get(Group, seeded["group_id"]) is None
+        assert not db.scalars(select(Event).where(Event.class_id == seeded["class_id"])).all()
+        assert db.get(Classroom, seeded["other_class_id"]) is not None

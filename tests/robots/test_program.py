@@ -275,3 +275,15 @@ def test_four_handlers_are_allowed_not_five() -> None:
 def test_unknown_event_is_named() -> None:
     assert "Événement inconnu « clap »" in only({"main": [], "events": [
         {"event": "clap", "body": []}]}).message
+
+
+def test_messages_name_blocks_in_the_current_language() -> None:
+    from kit.i18n import set_language
+
+    data = {"main": [{"block": "repeat", "times": 99, "body": []}]}
+    set_language("en")
+    try:
+        assert "« repeat »" in only(data).message
+    finally:
+        set_language("fr")
+    assert "« répéter »" in only(data).message

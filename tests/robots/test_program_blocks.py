@@ -176,3 +176,21 @@ def test_blocks_speak_english_when_the_page_is_english(chromium) -> None:
         assert errors == []
     finally:
         page.close()
+
+
+def test_the_editor_opens_a_saved_program_under_an_undeletable_start(editor) -> None:
+    saved = {"version": 1, "main": [{"id": "m1", "block": "move", "direction": "forward",
+                                     "distance_cm": 20}]}
+    state = editor.evaluate("""([p, media]) => {
+        window.ws = MalletteBlocks.inject(document.getElementById('editor'),
+                                          {allowedBlocks: ['move', 'set_variable'], program: p,
+                                           media});
+        const start = ws.getTopBlocks(false).filter(b => b.type === 'start');
+        const data = MalletteBlocks.toolbox(['set_variable']).contents[0].contents[0];
+        return {starts: start.length, deletable: start[0].isDeletable(),
+                program: MalletteBlocks.workspaceToProgram(ws), button: data};
+    }""", [saved, MEDIA])
+    assert state["starts"] == 1 and state["deletable"] is False
+    assert state["program"] == saved
+    assert state["button"]["kind"] == "button"
+    assert state["button"]["text"] == "Créer une variable"

@@ -64,7 +64,7 @@
   }
 
   async function check() {
-    show("hint", T.checking);
+    show("pending", T.checking);
     const url = app.dataset.challengeUrl.replace("__ID__", encodeURIComponent(challenge().id));
     try {
       const out = await M.api("POST", url, { program: program() });
@@ -78,14 +78,35 @@
     }
   }
 
+  const STAGES = {
+    fr: { compiling: "Je traduis ton programme…", sending: "J'envoie au robot…",
+          verifying: "Je vérifie…", starting: "Le robot démarre…" },
+    en: { compiling: "Translating your program…", sending: "Sending to the robot…",
+          verifying: "Checking…", starting: "The robot is starting…" },
+  }[lang === "en" ? "en" : "fr"];
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
   async function send() {
     if (!(await save())) return;
-    show("hint", T.sending);
+    const button = document.getElementById("btn-send");
+    button.disabled = true;
+    show("pending", T.sending);
     try {
       await M.api("POST", app.dataset.sendUrl, { version: version });
-      show("ok", "🤖 " + T.running);
+      const until = Date.now() + 60000;
+      while (Date.now() < until) {
+        await sleep(400);
+        const st = await M.api("GET", app.dataset.robotUrl);
+        if (st.stage === "running" || st.stage === "finished") { show("ok", "🤖 " + T.running); return; }
+        if (st.stage === "error" || st.stage === "lost") { show("error", "⚠️ " + T.failed + st.message); return; }
+        const pct = st.stage === "sending" ? " " + Math.round(st.fraction * 100) + " %" : "";
+        show("pending", (STAGES[st.stage] || T.sending) + pct);
+      }
+      show("error", T.failed + T.network);
     } catch (err) {
       show("error", T.failed + (err.message || T.network));
+    } finally {
+      button.disabled = false;
     }
   }
 

@@ -33,5 +33,23 @@
     return source;
   }
 
+  // "Stop every robot": any button with data-stop-all, on any facilitator page.
+  document.querySelectorAll("[data-stop-all]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const out = document.getElementById(button.dataset.stopAll);
+      button.disabled = true;
+      try {
+        const res = await api("POST", "/api/v1/robots/stop-all");
+        const failed = Object.entries(res.robots).filter(([, r]) => !r.ok);
+        out.textContent = (failed.length ? "⚠️ " : "✅ ") + button.dataset.done +
+          " (" + res.elapsed_s + " s)" +
+          (failed.length ? " — " + failed.map(([id, r]) => id + " : " + r.message).join(", ") : "");
+        out.className = "flash " + (failed.length ? "flash-error" : "flash-ok");
+      } catch (err) {
+        out.textContent = err.message; out.className = "flash flash-error";
+      } finally { button.disabled = false; }
+    });
+  });
+
   window.Mallette = { api, live, csrf };
 })();

@@ -547,8 +547,25 @@
     return state;
   }
 
+  var NOTE_HZ = { C: 261.63, D: 293.66, E: 329.63, F: 349.23, G: 392.0, A: 440.0, B: 493.88 };
+
+  /** Play `note` (e.g. "A4") for `seconds` with Web Audio; silently nothing without it. */
+  function beep(audio, note, seconds) {
+    try {
+      var hz = NOTE_HZ[note[0]] * (note[1] === "5" ? 2 : 1);
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = "triangle";
+      osc.frequency.value = hz;
+      gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + seconds);
+    } catch (e) { /* no sound: the note still shows on the robot */ }
+  }
+
   /**
-   * Run `program` on `mat` and play it on `canvas` (opts.speed: 1 = real time).
+   * Run `program` on `mat` and play it on `canvas` (opts.speed: 1 = real time;
+   * opts.audio: true to also play the notes through the speakers).
    * Returns {result, done (a Promise of the result), stop(), seek(t)}.
    * opts.onFrame(t, pose, state) is called after each drawn frame.
    */
@@ -564,7 +581,18 @@
     var resolveDone;
     var done = new Promise(function (resolve) { resolveDone = resolve; });
 
+    var audio = null, nextSound = 0;
+    var sounds = events.filter(function (e) { return e.type === "sound"; });
+    if (opts.audio) {
+      var Ctx = global.AudioContext || global.webkitAudioContext;
+      if (Ctx) { try { audio = new Ctx(); } catch (e) { audio = null; } }
+    }
+
     function show(t) {
+      while (audio && nextSound < sounds.length && sounds[nextSound].t <= t) {
+        beep(audio, sounds[nextSound].note, sounds[nextSound].seconds / speed);
+        nextSound += 1;
+      }
       var pose = poseAt(played.trace, t);
       var state = stateAt(events, t);
       draw(canvas, mat, pose, state);
@@ -578,6 +606,7 @@
       show(t);
       if (t >= total) {
         stopped = true;
+        if (audio && audio.close) audio.close();
         resolveDone(played.result);
         return;
       }

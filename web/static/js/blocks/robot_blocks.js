@@ -534,12 +534,28 @@
     if (block.initSvg) { block.initSvg(); block.render(); }
   }
 
+  var TOUCH_CSS = [
+    ".mallette-editor .blocklyToolboxCategory { height: 48px; line-height: 48px;",
+    "  padding-right: 14px; }",
+    ".mallette-editor .blocklyToolboxCategoryLabel { font-size: 1.15rem; }",
+  ].join("\n");
+
+  function addTouchCss() {
+    if (!global.document || global.document.getElementById("mallette-blocks-css")) return;
+    var style = global.document.createElement("style");
+    style.id = "mallette-blocks-css";
+    style.textContent = TOUCH_CSS;
+    global.document.head.appendChild(style);
+  }
+
   /**
    * Create a touch-friendly editor in `element` with the toolbox of
    * `options.allowedBlocks`; `options.program` is loaded if given.
    */
   function inject(element, options) {
     options = options || {};
+    addTouchCss();
+    element.classList.add("mallette-editor");
     var workspace = Blockly.inject(element, {
       toolbox: toolbox(options.allowedBlocks == null ? null : options.allowedBlocks),
       renderer: "zelos",

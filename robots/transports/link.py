@@ -1,0 +1,82 @@
+"""A byte link to a robot: what the MicroPython REPL runs over (USB serial, BLE UART).
+
+A link only moves bytes. ``read`` returns what has arrived (possibly nothing once its
+timeout passes); a dead link raises :class:`LinkClosed`, so the driver above can tell
+"the robot is slow" from "the cable is gone".
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+
+
+class LinkClosed(Exception):
+    """The connection is gone (cable pulled, board reset, BLE disconnect)."""
+
+
+class Link(abc.ABC):
+    @abc.abstractmethod
+    def write(self, data: bytes) -> None:
+        """Send ``data`` whole (raises :class:`LinkClosed`)."""
+
+    @abc.abstractmethod
+    def read(self, timeout: float) -> bytes:
+        """Bytes that arrived within ``timeout`` seconds (``b""`` if none)."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def drain(self, quiet: float = 0.02, limit: float = 0.5) -> bytes:
+        """Read and drop input until the line stays quiet for ``quiet`` s."""
+        got = bytearray()
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            chunk = self.read(quiet)
+            if not chunk:
+                break
+            got += chunk
+        return bytes(got)
+
+
+class SerialLink(Link):
+    """USB serial (CDC ACM) or a pty, through pyserial."""
+
+    def __init__(self, port: str, baudrate: int = 115200, open_timeout: float = 2.0) -> None:
+        import serial
+
+        self.port = port
+        self._serial_mod = serial
+        deadline = time.monotonic() + open_timeout
+        while True:
+            try:
+                self._s = serial.Serial(port, baudrate, timeout=0.05, write_timeout=5,
+                                        exclusive=False)
+                break
+            except (serial.SerialException, OSError) as exc:
+                if time.monotonic() > deadline:
+                    raise LinkClosed(str(exc)) from exc
+                time.sleep(0.05)
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._s.write(data)
+        except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
+            raise LinkClosed(str(exc)) from exc
+
+    def read(self, timeout: float) -> bytes:
+        try:
+            self._s.timeout = max(timeout, 0.0)
+            first = self._s.read(1)
+            if not first:
+                return b""
+            waiting = self._s.in_waiting
+            return first + (self._s.read(waiting) if waiting else b"")
+        except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
+            raise LinkClosed(str(exc)) from exc
+
+    def close(self) -> None:
+        try:
+            self._s.close()
+        except Exception:  # noqa: BLE001 - closing a dead port must not fail
+            pass

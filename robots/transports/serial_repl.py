@@ -1,0 +1,362 @@
+"""The MicroPython raw REPL over a byte link, and a safe upload of ``main.py``.
+
+Raw REPL: Ctrl-A enters it, the code is sent and Ctrl-D runs it, the board answers
+``OK``, the output, ``\\x04``, the error text, ``\\x04`` and ``>``; Ctrl-B leaves it.
+Firmware >= 1.14 also has raw-paste mode (``\\x05A\\x01``): the board grants a window
+of bytes and tops it up with ``\\x01``, so the host can send at full speed without
+overrunning the board's small input buffer. Older firmware (micro:bit V1) answers with
+its raw REPL banner instead, and the host falls back to paced plain raw REPL.
+
+The upload never lets a cut connection leave half a program to run: the program goes
+to a temporary file, its size and Adler-32 are read back and compared, and only then
+does it replace ``main.py`` (``os.rename`` where the firmware has it, otherwise a copy
+done by the board itself in one command, then checked again).
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kit.i18n import _
+from robots.drivers.base import RobotError, RobotLost, RobotTimeout
+from robots.transports.link import Link, LinkClosed
+
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+TEMP_NAME = "mallette.tmp"
+
+
+class ReplError(RobotError):
+    """The board ran the command and raised a Python exception."""
+
+    def __init__(self, message: str, traceback: str) -> None:
+        super().__init__(message, code="board_error")
+        self.traceback = traceback
+
+
+@dataclass
+class Pacing:
+    """How fast plain raw REPL may send (raw-paste needs none: the board grants a window)."""
+
+    chunk: int = 256          # data bytes per ``write`` command of an upload
+    slice: int = 128          # bytes written to the link at once
+    pause: float = 0.0005     # seconds between slices
+
+
+# Helpers defined on the board once per upload; short names, the micro:bit V1 has 16 KB RAM.
+_BOARD_HELPERS = (
+    "def _mck(n):\n"
+    " f=open(n,'rb');a=1;b=0;s=0\n"
+    " while 1:\n"
+    "  d=f.read(64)\n"
+    "  if not d:break\n"
+    "  s+=len(d)\n"
+    "  for x in d:\n"
+    "   a=(a+x)%65521;b=(b+a)%65521\n"
+    " f.close();print(s,a,b)\n"
+    "def _mcp(s,d):\n"
+    " i=open(s,'rb');o=open(d,'wb')\n"
+    " while 1:\n"
+    "  c=i.read(64)\n"
+    "  if not c:break\n"
+    "  o.write(c)\n"
+    " i.close();o.close()\n"
+    "def _mw(d,n,k):\n"
+    " if len(d)!=n or sum(d)!=k:\n"
+    "  print('E');return\n"
+    " print(_mf.write(d))\n"
+)
+
+
+def _adler_parts(data: bytes) -> tuple[int, int, int]:
+    value = zlib.adler32(data)
+    return len(data), value & 0xFFFF, value >> 16
+
+
+class RawRepl:
+    """One board's raw REPL. Not thread-safe: the driver holds a lock around it."""
+
+    def __init__(self, link: Link, name: str = "robot", timeout: float = 5.0,
+                 pacing: Pacing | None = None) -> None:
+        self.link = link
+        self.name = name
+        self.timeout = timeout
+        self.pacing = pacing or Pacing()
+        self.raw_paste: bool | None = None  # unknown until first tried
+        self._buf = bytearray()
+        self.in_raw = False
+
+    # ---- low level ---------------------------------------------------------------------
+    def _lost(self, exc: BaseException | None = None) -> RobotLost:
+        return RobotLost(_("La liaison avec le robot « %(name)s » est coupée : vérifiez le câble "
+                           "ou la connexion, puis réessayez.", name=self.name))
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.link.write(data)
+        except LinkClosed as exc:
+            raise self._lost(exc) from exc
+
+    def _write_paced(self, data: bytes) -> None:
+        step, pause = self.pacing.slice, self.pacing.pause
+        for i in range(0, len(data), step):
+            self._write(data[i:i + step])
+            if pause:
+                time.sleep(pause)
+
+    def read_until(self, marker: bytes, timeout: float | None = None) -> bytes:
+        """Bytes up to and including ``marker``; :class:`RobotTimeout` if it never comes."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            idx = self._buf.find(marker)
+            if idx >= 0:
+                end = idx + len(marker)
+                out = bytes(self._buf[:end])
+                del self._buf[:end]
+                return out
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
+                                     "%(seconds)s s) : il est peut-être éteint ou bloqué.",
+                                     name=self.name, seconds=f"{timeout:g}"))
+            try:
+                self._buf += self.link.read(min(left, 0.1))
+            except LinkClosed as exc:
+                raise self._lost(exc) from exc
+
+    def read_available(self, wait: float = 0.0) -> bytes:
+        try:
+            self._buf += self.link.read(wait)
+        except LinkClosed as exc:
+            raise self._lost(exc) from exc
+        out = bytes(self._buf)
+        self._buf.clear()
+        return out
+
+    # ---- modes -------------------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Ctrl-C twice: stop whatever runs and come back to a prompt."""
+        self._write(b"\r\x03")
+        time.sleep(0.02)
+        self._write(b"\x03")
+        self.in_raw = False
+
+    def enter_raw(self, timeout: float | None = None) -> None:
+        self.interrupt()
+        self._buf.clear()
+        try:
+            self.link.drain(quiet=0.03, limit=1.0)
+        except LinkClosed as exc:
+            raise self._lost(exc) from exc
+        self._write(b"\r\x01")
+        self.read_until(RAW_BANNER, timeout)
+        self.in_raw = True
+
+    def exit_raw(self) -> None:
+        self._write(b"\x02")
+        self.in_raw = False
+
+    def soft_reset_run(self, timeout: float | None = None) -> bytes:
+        """Leave the raw REPL and soft-reset so that the board runs ``main.py``."""
+        if self.in_raw:
+            self.exit_raw()
+            self.read_until(b">>> ", timeout)
+        self._buf.clear()
+        self._write(b"\x04")
+        return b""
+
+    # ---- running code ------------------------------------------------------------------
+    def exec(self, code: str | bytes, timeout: float | None = None) -> str:
+        """Run ``code`` on the board and return its output; raise :class:`ReplError`."""
+        if not self.in_raw:
+            self.enter_raw()
+        data = code.encode() if isinstance(code, str) else code
+        if self.raw_paste is not False:
+            if self._try_raw_paste(data, timeout):
+                reply = self.read_until(b"\x04>", timeout)
+                return self._parse(reply, data)
+        self._write_paced(data)
+        self._write(b"\x04")
+        reply = self.read_until(b"\x04>", timeout)
+        if not reply.startswith(b"OK"):
+            raise RobotError(_("Le robot « %(name)s » a répondu de façon inattendue : %(reply)s",
+                               name=self.name, reply=reply[:60].decode(errors="replace")),
+                             code="protocol")
+        return self._parse(reply[2:], data)
+
+    def exec_retry(self, code: str, timeout: float | None = None, tries: int = 3) -> str:
+        """Run an idempotent command, sending it again if the line garbled it.
+
+        A byte lost on the way gives an error before anything ran (SyntaxError, NameError)
+        or no reply at all (the board still waits for the end of the command): both are
+        safe to retry for idempotent commands. All the attempts stay within ``timeout``.
+        """
+        total = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + total
+        per_try = max(1.0, total / tries)
+        for attempt in range(tries):
+            left = deadline - time.monotonic()
+            last = attempt == tries - 1 or left <= per_try
+            try:
+                return self.exec(code, left if last else per_try)
+            except (ReplError, RobotTimeout):
+                # a garbled name gives NameError or AttributeError rather than SyntaxError;
+                # a real error simply happens again and is raised after the last try
+                if last:
+                    raise
+            except RobotError as exc:
+                if exc.code != "protocol" or last:
+                    raise
+            self.enter_raw(max(0.2, deadline - time.monotonic()))
+        raise AssertionError("unreachable")
+
+    def _parse(self, reply: bytes, code: bytes) -> str:
+        body = reply[:-2]  # drop the final "\x04>"
+        out, _sep, err = body.partition(b"\x04")
+        if err.strip():
+            text = err.decode(errors="replace").strip()
+            last = text.splitlines()[-1] if text else ""
+            raise ReplError(_("Le robot « %(name)s » signale une erreur : %(error)s",
+                              name=self.name, error=last), text)
+        return out.decode(errors="replace")
+
+    def _try_raw_paste(self, data: bytes, timeout: float | None) -> bool:
+        """Send ``data`` in raw-paste mode; False (and remembered) if the board lacks it."""
+        self._write(b"\x05A\x01")
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        reply = self._fill(2, timeout)
+        if reply == b"R\x01":
+            self.raw_paste = True
+        elif reply == b"R\x00":
+            self.raw_paste = False
+            return False
+        else:
+            # Old firmware: it took \x05 and 'A' as text and \x01 as "enter raw REPL" again.
+            self.raw_paste = False
+            self._buf[:0] = reply
+            self.read_until(RAW_BANNER, timeout)
+            return False
+        window = int.from_bytes(self._fill(2, timeout), "little")
+        remain = window
+        i = 0
+        while i < len(data):
+            # take every flow-control byte that has arrived; block if the window is used up
+            while True:
+                if not self._buf:
+                    try:
+                        self._buf += self.link.read(0 if remain else 0.1)
+                    except LinkClosed as exc:
+                        raise self._lost(exc) from exc
+                if not self._buf:
+                    if remain:
+                        break
+                    if time.monotonic() > deadline:
+                        raise RobotTimeout(_("Le robot « %(name)s » n'accepte plus de données.",
+                                             name=self.name))
+                    continue
+                byte = self._buf[0]
+                del self._buf[0]
+                if byte == 0x01:
+                    remain += window
+                    deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+                elif byte == 0x04:
+                    self._write(b"\x04")
+                    raise RobotError(_("Le robot « %(name)s » a interrompu l'envoi.",
+                                       name=self.name), code="protocol")
+                else:
+                    raise RobotError(_("Le robot « %(name)s » a répondu de façon inattendue "
+                                       "pendant l'envoi.", name=self.name), code="protocol")
+            piece = data[i:i + remain]
+            self._write(piece)
+            remain -= len(piece)
+            i += len(piece)
+        self._write(b"\x04")
+        # the board acknowledges the end of data with \x04, then compiles and runs
+        ack = self.read_until(b"\x04", timeout)
+        if ack.strip(b"\x01") != b"\x04":
+            raise RobotError(_("Le robot « %(name)s » a refusé le programme envoyé.",
+                               name=self.name), code="protocol")
+        return True
+
+    def _fill(self, n: int, timeout: float | None) -> bytes:
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while len(self._buf) < n:
+            if time.monotonic() > deadline:
+                raise RobotTimeout(_("Le robot « %(name)s » ne répond pas.", name=self.name))
+            try:
+                self._buf += self.link.read(0.05)
+            except LinkClosed as exc:
+                raise self._lost(exc) from exc
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    # ---- files -------------------------------------------------------------------------
+    def remote_checksum(self, name: str, timeout: float | None = None) -> tuple[int, int, int]:
+        out = self.exec_retry(f"_mck({name!r})", timeout).split()
+        if len(out) != 3:
+            raise RobotError(_("Le robot « %(name)s » n'a pas pu relire le fichier.",
+                               name=self.name), code="verify")
+        size, a, b = (int(x) for x in out)
+        return size, a, b
+
+    def has_rename(self) -> bool:
+        return self.exec_retry("import os\nprint(hasattr(os,'rename'))").strip() == "True"
+
+    def put_main(self, data: bytes, progress: Callable[[str, float], None] | None = None,
+                 target: str = "main.py", attempts: int = 2) -> None:
+        """Write ``data`` as ``target`` so that the board never keeps half of it.
+
+        ``progress(stage, fraction)`` with stage ``"sending"`` then ``"verifying"``.
+        """
+        progress = progress or (lambda stage, fraction: None)
+        expected = _adler_parts(data)
+        self.exec_retry(_BOARD_HELPERS)
+        for attempt in range(attempts):
+            try:
+                self._send_temp(data, progress)
+                progress("verifying", 0.0)
+                got = self.remote_checksum(TEMP_NAME)
+            except RobotError as exc:
+                if exc.code not in ("verify", "board_error", "protocol"):
+                    raise
+                got = (-1, 0, 0)
+                self.enter_raw()
+                self.exec_retry(_BOARD_HELPERS)
+            if got == expected:
+                break
+            if attempt == attempts - 1:
+                raise RobotError(_("Le programme est arrivé abîmé sur le robot « %(name)s » ; "
+                                   "l'ancien programme est conservé. Réessayez.",
+                                   name=self.name), code="verify")
+        if self.has_rename():
+            self.exec_retry(f"import os\ntry:\n os.remove({target!r})\nexcept OSError:\n pass\n"
+                            f"os.rename({TEMP_NAME!r},{target!r})")
+        else:
+            # One command, run by the board itself: a cut cable cannot stop it halfway.
+            self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})", timeout=max(self.timeout, 10))
+        if self.remote_checksum(target) != expected:
+            raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
+                               "« %(name)s ». Réessayez.", name=self.name), code="verify")
+        self.exec_retry(f"import os\ntry:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
+        progress("verifying", 1.0)
+
+    def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
+        progress("sending", 0.0)
+        self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')")
+        chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 1024)
+        for i in range(0, len(data), chunk):
+            piece = data[i:i + chunk]
+            # the board checks length and byte sum before writing: a garbled chunk is
+            # refused ("E") or does not parse, and is simply sent again
+            out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
+            if out.strip() == "E":
+                out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
+            if out.strip() != str(len(piece)):
+                raise RobotError(_("Le robot « %(name)s » a mal reçu une partie du programme.",
+                                   name=self.name), code="verify")
+            progress("sending", min(1.0, (i + len(piece)) / max(1, len(data))))
+        self.exec_retry("_mf.close()")

@@ -1,0 +1,38 @@
+"""The teacher in a real browser (Debian Chromium): the class code, the overview, the report."""
+
+from __future__ import annotations
+
+
+def test_teacher_sees_the_overview_and_prints_the_report(browser, live_server, cycle_data,
+                                                         output_dir):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(live_server.url + "/")
+    page.get_by_text("Enseignant").first.click()
+    page.fill("#teacher-code", cycle_data["access_code"].replace("-", "").lower())
+    page.get_by_role("button", name="Voir ma classe").click()
+    page.wait_for_url("**/enseignant/")
+    assert page.get_by_role("heading", name="CE2 bleu").is_visible()
+    cell = page.locator('tr:has(th a:text("Les Fusées")) td[data-session="1"]')
+    assert cell.get_attribute("data-status") == "all_passed"
+    assert "Tous les défis réussis" in cell.inner_text()
+    # colour and words: the passed cell is green-ish and not the same as an absent one
+    absent = page.locator('tr:has(th a:text("Les Absents")) td[data-session="1"]')
+    assert "Absent" in absent.inner_text()
+    colour = cell.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour != absent.evaluate("el => getComputedStyle(el).backgroundColor")
+    page.screenshot(path=str(output_dir / "enseignant-vue-ensemble.png"), full_page=True)
+
+    page.get_by_role("link", name="Les Fusées").first.click()
+    page.wait_for_url("**/enseignant/groupes/*")
+    assert page.get_by_text("Le groupe a rejoint la séance 1").is_visible()
+    page.screenshot(path=str(output_dir / "enseignant-groupe.png"), full_page=True)
+
+    page.get_by_role("link", name="Rapport à imprimer").click()
+    page.wait_for_url("**/enseignant/rapport")
+    page.emulate_media(media="print")
+    assert not page.locator(".topbar").is_visible()  # the print stylesheet hides the bar
+    pdf = output_dir / "rapport-classe.pdf"
+    page.pdf(path=str(pdf), format="A4", landscape=True, print_background=True)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    page.close()

@@ -1,0 +1,89 @@
+"""Robots through the API: a group sends its program to its robot; the facilitator
+stops every robot at once."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import abort, request, session
+
+from kit import events
+from kit.app import db, error_response, station
+from kit.i18n import _
+from kit.models import Group
+from kit.programs import get_version, latest_version
+from kit.security import roles
+from kit.sessions import curriculum_for, open_session_of
+from robots.program import ProgramError, validate_program
+
+bp = APIBlueprint("robots_api", __name__, url_prefix="/api/v1", tag="robots")
+
+
+def _record_sent(group_id: int, class_id: int, session_id: int | None, version: int,
+                 robot_id: str, ok: bool, message: str, factory) -> None:
+    with factory() as dbs:
+        events.record(dbs, events.PROGRAM_SENT, group_id=group_id, class_id=class_id,
+                      session_id=session_id, version=version, robot_id=robot_id, ok=ok,
+                      message=message)
+        dbs.commit()
+
+
+@bp.post("/group/send")
+@bp.doc(summary="Envoyer une version du programme au robot du groupe (en arrière-plan)")
+@roles("group")
+def send():
+    group = db().get(Group, session.get("group_id"))
+    if group is None:
+        abort(403)
+    if not group.robot_id or station().kit.robot(group.robot_id) is None:
+        return error_response(409, _("Ton groupe n'a pas encore de robot : demande à "
+                                     "l'animateur·rice."))
+    body = request.get_json(silent=True) or {}
+    version_no = body.get("version")
+    found = (get_version(db(), group, version_no) if isinstance(version_no, int)
+             else latest_version(db(), group))
+    if found is None:
+        return error_response(404, _("Enregistre d'abord ton programme."))
+    sess = open_session_of(db(), group.classroom)
+    allowed = None
+    if sess is not None:
+        allowed = set(curriculum_for(sess.cycle).session(sess.number).toolbox())
+    try:
+        validate_program(found.program, allowed)
+    except ProgramError as exc:
+        return error_response(422, exc.problems[0].message if exc.problems else str(exc))
+    st = station()
+    ids = (group.id, group.class_id, sess.id if sess else None, found.version, group.robot_id)
+
+    def done(ok: bool, message: str) -> None:
+        _record_sent(*ids, ok, message, st.sessions)
+
+    st.robots.send(group.robot_id, found.program, group_id=group.id, done=done)
+    return {"robot_id": group.robot_id, "version": found.version, "state": "sending"}, 202
+
+
+@bp.get("/group/robot")
+@bp.doc(summary="État du robot du groupe (étape de l'envoi, message)")
+@roles("group")
+def group_robot():
+    group = db().get(Group, session.get("group_id"))
+    if group is None:
+        abort(403)
+    state = station().robots.state(group.robot_id) if group.robot_id else None
+    if state is None:
+        return {"robot_id": None}
+    return state.as_dict()
+
+
+@bp.get("/robots")
+@bp.doc(summary="État de chaque robot de la mallette")
+@roles("facilitator")
+def robots_status():
+    service = station().robots
+    return {"robots": [service.state(r.id).as_dict() for r in station().kit.robots]}
+
+
+@bp.post("/robots/stop-all")
+@bp.doc(summary="Arrêter tous les robots, en parallèle")
+@roles("facilitator")
+def stop_all():
+    return station().robots.stop_all(timeout=1.0)
