@@ -242,7 +242,10 @@ def _node(item: Any, lang: str) -> dict[str, Any]:
             children.append({"title": sections[key], "blocks": [_node(b, lang) for b in val]})
         else:
             values.append((fields.get(key, key), value_text(val, lang)))
-    return {"label": block_label(item["block"], lang), "block": item["block"],
+    block = item["block"]
+    if block == "if" and item.get("else"):
+        block = "if_else"  # the pupils used the "si … sinon" block
+    return {"label": block_label(block, lang), "block": block,
             "values": values, "sections": children}
 
 

@@ -62,7 +62,10 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     _open_session_one(app, seeded)
     page = browser.new_page(viewport=TABLET, has_touch=True)
     errors: list[str] = []
+    outside: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith((live_server.url, "data:", "blob:"))
+            else outside.append(r.url))
     page.goto(live_server.url + "/")
     page.fill("#join-code", seeded["join_code"])
     page.get_by_role("button", name="Entrer").click()
@@ -106,6 +109,7 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     page.wait_for_function(
         "() => document.querySelector('#result').textContent.includes('Le robot exécute')")
     assert errors == []
+    assert outside == []  # the kit has no internet: nothing is fetched from elsewhere
     page.close()
     from kit.app import station
 

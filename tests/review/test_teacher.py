@@ -136,3 +136,28 @@ def test_teacher_pages_are_for_the_teacher_role_only(client, cycle_data):
         sess.clear()
         sess.update(role="teacher", class_id=424242)  # a class that no longer exists
     assert client.get("/enseignant/").status_code == 403
+
+
+def test_pages_render_in_english_too(client, cycle_data):
+    as_teacher(client, cycle_data["class_id"])
+    for path in ("/enseignant/?lang=en", f"/enseignant/groupes/{cycle_data['fusees']}",
+                 "/enseignant/rapport", "/enseignant/export.csv"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+    assert '<html lang="en">' in client.get("/enseignant/").get_data(as_text=True)
+
+
+def test_a_new_class_with_no_group_yet(app, client):
+    from kit.app import station
+    from kit.roster import create_class, create_school
+
+    with app.app_context(), station().sessions() as db:
+        cls = create_class(db, create_school(db, "École neuve"), "CP A")
+        db.commit()
+        class_id = cls.id
+    as_teacher(client, class_id)
+    html = client.get("/enseignant/").get_data(as_text=True)
+    assert "Aucun groupe pour l&#39;instant." in html or "Aucun groupe pour l'instant." in html
+    assert "0 séance(s) faite(s) sur 10." in html
+    rows = client.get("/enseignant/export.csv").data.decode("utf-8-sig").splitlines()
+    assert len(rows) == 1  # the header only

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.peers import missing, require_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "robots" / "sim_cases"
@@ -51,14 +48,7 @@ def assert_same_run(actual: dict, expected: dict) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    """One headless Chromium (Debian's) for the whole session."""
-    executable = require_executable("chromium", "apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a test dependency
-        missing("playwright is not installed")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser) -> object:
+    """The session's one headless Chromium (tests/conftest.py): Playwright's sync API
+    allows a single instance per process."""
+    return browser
