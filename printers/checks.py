@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import manifold3d
 import numpy as np
 import trimesh
 
@@ -27,6 +28,7 @@ from printers.slicing import SlicerError, SlicerUnavailableError, slice_one
 Severity = Literal["blocking", "warning", "ok"]
 
 THIN_SAMPLES = 400
+THIN_REACH_MM = 3.0
 OVERHANG_DEGREES = 45.0
 OVERHANG_WARN_SHARE = 0.02
 THIN_WARN_SHARE = 0.01
@@ -74,60 +76,92 @@ class CheckReport:
 
 
 # -- orientation -------------------------------------------------------------
-def _bottom_contact_area(mesh: trimesh.Trimesh, tol: float = 0.05) -> float:
-    z0 = mesh.bounds[0][2]
-    down = mesh.face_normals[:, 2] < -0.999
-    low = mesh.triangles[:, :, 2].max(axis=1) <= z0 + tol
-    return float(mesh.area_faces[down & low].sum())
+def _contact_area(mesh: trimesh.Trimesh, normal: np.ndarray, offset: float,
+                  tol: float = 0.05) -> float:
+    """Area of the faces lying in the plane ``v . normal = offset``, facing along normal."""
+    facing = mesh.face_normals @ normal > 0.999
+    on_plane = np.abs(mesh.triangles[facing] @ normal - offset).max(axis=1) <= tol
+    return float(mesh.area_faces[facing][on_plane].sum())
 
 
 def lay_flat(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, bool]:
-    """Rest the mesh on its largest flat face if that beats its current base by far."""
+    """Rest the mesh on its largest flat face if that beats its current base by far.
+
+    A face the mesh can rest on lies in a plane of its convex hull: the hull's planes,
+    largest first, are the candidates.
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
     mesh = mesh.copy()
     mesh.apply_translation((0, 0, -mesh.bounds[0][2]))
-    current = _bottom_contact_area(mesh)
-    hull_vertices = mesh.convex_hull.vertices if len(mesh.vertices) > 4 else mesh.vertices
+    down = np.array([0.0, 0.0, -1.0])
+    current = _contact_area(mesh, down, 0.0)
+    try:
+        hull = ConvexHull(mesh.vertices)
+    except (QhullError, ValueError):
+        return mesh, False
+    pts = hull.points[hull.simplices]
+    areas = 0.5 * np.linalg.norm(np.cross(pts[:, 1] - pts[:, 0], pts[:, 2] - pts[:, 0]), axis=1)
+    # group hull triangles by plane (qhull gives outward normal n and d with n.x + d = 0)
+    keys = np.round(hull.equations, 3)
+    planes, inverse = np.unique(keys, axis=0, return_inverse=True)
+    plane_area = np.bincount(inverse.ravel(), weights=areas)
     best_area, best_normal = current, None
-    groups = [np.asarray(f) for f in mesh.facets] + [
-        np.array([i]) for i in np.setdiff1d(np.arange(len(mesh.faces)),
-                                            np.concatenate(mesh.facets) if len(mesh.facets)
-                                            else np.array([], dtype=int))]
-    areas = np.array([mesh.area_faces[g].sum() for g in groups])
-    for idx in np.argsort(areas)[::-1][:200]:
-        area = areas[idx]
-        if area <= best_area * 1.5 or area < 4.0:  # mm2: a single facet of a ball is no base
+    for idx in np.argsort(plane_area)[::-1][:20]:
+        if plane_area[idx] <= max(best_area * 1.5, 4.0):  # mm2: one facet of a ball is no base
             break
-        g = groups[idx]
-        normal = mesh.face_normals[g[0]]
-        offset = float(np.dot(mesh.vertices[mesh.faces[g[0]][0]], normal))
-        if (hull_vertices @ normal).max() <= offset + 1e-3:  # a supporting plane
+        normal = planes[idx][:3] / np.linalg.norm(planes[idx][:3])
+        offset = float(-planes[idx][3])
+        area = _contact_area(mesh, normal, offset)
+        if area > max(best_area * 1.5, 4.0):
             best_area, best_normal = area, normal
-            break
     if best_normal is None:
         return mesh, False
-    rot = trimesh.geometry.align_vectors(best_normal, [0, 0, -1])
-    mesh.apply_transform(rot)
+    mesh.apply_transform(trimesh.geometry.align_vectors(best_normal, down))
     mesh.apply_translation((0, 0, -mesh.bounds[0][2]))
     return mesh, True
 
 
 # -- measurements ------------------------------------------------------------
 def wall_thickness_samples(mesh: trimesh.Trimesh, count: int = THIN_SAMPLES,
-                           seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+                           seed: int = 7, reach: float = THIN_REACH_MM
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """Local thickness at points spread over the surface (by area): cast a ray inwards.
 
-    Returns (thickness per sample in mm, inf where the ray escaped) and the sample points.
+    Returns the thickness per sample in mm (inf where it is more than ``reach``: only thin
+    places matter, and short rays keep this fast on big meshes) and the sample points.
+    Rays go through manifold3d's bounding volume hierarchy; trimesh's ray engine is the
+    fallback for meshes manifold3d does not accept.
     """
     points, face_idx = trimesh.sample.sample_surface(mesh, count, seed=seed)
     normals = mesh.face_normals[face_idx]
     origins = points - normals * 1e-4
+    thickness = np.full(len(points), np.inf)
+    solid = _as_manifold(mesh)
+    if solid is not None:
+        for i, (origin, normal) in enumerate(zip(origins, normals, strict=True)):
+            hits = solid.ray_cast(tuple(origin), tuple(origin - normal * reach))
+            # RayHit.distance is the fraction of the segment travelled
+            far = [h.distance * reach for h in hits if h.distance * reach > 1e-3]
+            if far:
+                thickness[i] = far[0]
+        return thickness, points
     locations, ray_idx, _tri = mesh.ray.intersects_location(origins, -normals,
                                                             multiple_hits=False)
-    thickness = np.full(len(points), np.inf)
     if len(ray_idx):
         d = np.linalg.norm(locations - origins[ray_idx], axis=1)
-        thickness[ray_idx] = d
+        thickness[ray_idx] = np.where(d <= reach, d, np.inf)
     return thickness, points
+
+
+def _as_manifold(mesh: trimesh.Trimesh) -> manifold3d.Manifold | None:
+    try:
+        solid = manifold3d.Manifold(manifold3d.Mesh(
+            vert_properties=np.ascontiguousarray(mesh.vertices, dtype=np.float32),
+            tri_verts=np.ascontiguousarray(mesh.faces, dtype=np.uint32)))
+    except Exception:  # noqa: BLE001 - not a manifold: use the slower engine
+        return None
+    return solid if solid.status() == manifold3d.Error.NoError and not solid.is_empty() else None
 
 
 def overhang_share(mesh: trimesh.Trimesh, degrees: float = OVERHANG_DEGREES) -> float:
@@ -227,6 +261,11 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
             _("%(x).1f × %(y).1f × %(z).1f mm, volume utile %(ux).0f × %(uy).0f × %(uz).0f mm "
               "(marge de %(m).0f mm comprise).", x=ext[0], y=ext[1], z=ext[2], ux=usable_x,
               uy=usable_y, uz=height, m=profile.margin)))
+    if max(ext) < 5.0:
+        findings.append(Finding(
+            "tiny", "warning", _("L'objet est minuscule : vérifie sa taille."),
+            _("Plus grande dimension %(d).2f mm : fichier exporté en mètres ou en pouces ?",
+              d=max(ext))))
     if min(ext) < profile.nozzle_diameter:
         findings.append(Finding(
             "flat", "blocking", _("L'objet est trop fin pour être imprimé."),
@@ -244,11 +283,12 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
         thickness, _points = wall_thickness_samples(mesh)
         measured = np.isfinite(thickness)
         thin = measured & (thickness < profile.nozzle_diameter)
-        share = float(thin.sum()) / max(1, int(measured.sum()))
+        share = float(thin.sum()) / max(1, len(thickness))
         detail = _("%(pct).0f %% des %(n)s points mesurés ont une épaisseur < %(noz).2f mm "
-                   "(épaisseur minimale mesurée %(min).2f mm).", pct=share * 100,
-                   n=int(measured.sum()), noz=profile.nozzle_diameter,
-                   min=float(thickness[measured].min()) if measured.any() else 0.0)
+                   "(épaisseur minimale mesurée %(min)s).", pct=share * 100,
+                   n=len(thickness), noz=profile.nozzle_diameter,
+                   min=(f"{float(thickness[measured].min()):.2f} mm" if measured.any()
+                        else _("plus de %(r).0f mm", r=THIN_REACH_MM)))
         if share >= THIN_BLOCK_SHARE:
             findings.append(Finding("thin_walls", "blocking",
                                     _("Beaucoup de parties sont plus fines que la buse de "

@@ -14,29 +14,42 @@ from typing import Any
 
 import click
 import yaml
+from pydantic import ValidationError
 
 from kit.i18n import _
 from printers.checks import check_mesh
 from printers.gcode import GcodeError, check_gcode_file
 from printers.importing import MeshImportError, load_mesh_file
 from printers.objects import ObjectError, build_mesh
-from printers.profiles import BUILTIN_PROFILES, PrinterProfile, UnknownPrinterError, get_profile
+from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
+from printers.profiles import (
+    BUILTIN_PROFILES,
+    PrinterProfile,
+    UnknownPrinterError,
+    get_profile,
+    profile_from_kit_printer,
+)
+from printers.slicing import SlicerError
 
 EXIT_OK, EXIT_NOT_PRINTABLE, EXIT_UNREADABLE = 0, 1, 2
 MARKS = {"ok": "OK", "warning": "ATTENTION", "blocking": "BLOQUANT"}
 
 
 def _profile_from_kit(kit: Path, printer_id: str) -> PrinterProfile:
-    """A printer of kit.yaml's ``printers`` list (keys as PrinterProfile's, others ignored)."""
+    """A printer of kit.yaml's ``printers`` list, else a built-in profile."""
     try:
         data = yaml.safe_load(kit.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise click.UsageError(_("Impossible de lire %(file)s : %(err)s", file=kit,
                                  err=exc)) from None
-    for entry in data.get("printers", []) or []:
+    for entry in (data.get("printers", []) if isinstance(data, dict) else []) or []:
         if isinstance(entry, dict) and entry.get("id") == printer_id:
-            fields = {k: v for k, v in entry.items() if k in PrinterProfile.model_fields}
-            return PrinterProfile(**fields)
+            try:
+                return profile_from_kit_printer(entry)
+            except (ValidationError, KeyError, TypeError) as exc:
+                raise click.UsageError(_("Imprimante « %(id)s » mal décrite dans %(file)s : "
+                                         "%(err)s", id=printer_id, file=kit,
+                                         err=exc)) from None
     return get_profile(printer_id)
 
 
@@ -127,6 +140,69 @@ def check_command(file: Path, printer_id: str, as_json: bool, kit_file: Path | N
                "repairs": repairs, **report.to_dict()}
     _emit(payload, as_json, lines)
     sys.exit(EXIT_OK if report.printable else EXIT_NOT_PRINTABLE)
+
+
+def _load_any_mesh(file: Path):  # type: ignore[no-untyped-def]
+    """A mesh from an STL/3MF/OBJ file or an object JSON; raises the French errors."""
+    if file.suffix.lower() == ".json":
+        try:
+            doc = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MeshImportError(_("Fichier « %(name)s » : JSON illisible (%(err)s).",
+                                    name=file.name, err=exc)) from None
+        return build_mesh(doc)
+    return load_mesh_file(file).mesh
+
+
+@print_group.command("plate", help=_("Regroupe plusieurs objets sur le moins de plateaux "
+                                     "possible : un G-code et une image par plateau. "
+                                     "Chaque objet : FICHIER ou GROUPE=FICHIER."))
+@click.argument("objects", nargs=-1, required=True)
+@click.option("--printer", "printer_id", default="default", show_default=True)
+@click.option("--kit", "kit_file", type=click.Path(path_type=Path), default=None)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help=_("Dossier où écrire plate-N.gcode et plate-N.png."))
+def plate_command(objects: tuple[str, ...], printer_id: str, kit_file: Path | None,
+                  out_dir: Path) -> None:
+    try:
+        profile = (_profile_from_kit(kit_file, printer_id) if kit_file
+                   else get_profile(printer_id))
+    except UnknownPrinterError as exc:
+        raise click.UsageError(str(exc)) from None
+    items = []
+    refused = False
+    for i, spec in enumerate(objects):
+        group, _sep, name = spec.rpartition("=")
+        file = Path(name)
+        try:
+            mesh = _load_any_mesh(file)
+        except (MeshImportError, ObjectError) as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_UNREADABLE)
+        report = check_mesh(mesh, profile, slice_estimate=False)
+        if not report.printable:
+            refused = True
+            blocking = [f.message for f in report.findings if f.severity == "blocking"]
+            click.echo(_("%(file)s : pas imprimable : %(why)s", file=file.name,
+                         why=" ".join(blocking)), err=True)
+            continue
+        items.append(PlateItem(f"{i}:{file.name}", group or file.stem, report.mesh))
+    if refused:
+        sys.exit(EXIT_NOT_PRINTABLE)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        plates = pack(items, profile)
+        for n, plate in enumerate(plates, start=1):
+            result = slice_plate(plate, profile, out_dir / f"plate-{n}.gcode")
+            render_plate_png(plate, profile, out_dir / f"plate-{n}.png")
+            minutes = round((result.print_time_s or 0) / 60)
+            click.echo(_("Plateau %(n)s : %(count)s objet(s) (%(groups)s), environ %(min)s min, "
+                         "%(g)s g -> %(file)s", n=n, count=len(plate.placements),
+                         groups=", ".join(plate.groups), min=minutes, g=result.filament_g,
+                         file=result.gcode_path))
+    except (PlateError, SlicerError) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_NOT_PRINTABLE)
 
 
 @print_group.command("printers", help=_("Liste les profils d'imprimante connus."))

@@ -21,18 +21,20 @@ MAX_VIOLATIONS = 50
 Z_FLOOR = -0.5  # mm: a little negative Z offset is normal, more crashes into the bed
 
 _WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
-# commands that would weaken the printer's own protections, or rewrite its settings
-FORBIDDEN = {
-    "M211": "désactive les butées logicielles",
-    "M302": "autorise l'extrusion à froid",
-    "M500": "écrit dans la mémoire de l'imprimante",
-    "M502": "remet l'imprimante à ses réglages d'usine",
-    "M92": "change les pas par millimètre",
-    "M301": "change le réglage de chauffe de la buse",
-    "M304": "change le réglage de chauffe du plateau",
-    "M997": "met à jour le micrologiciel",
-    "M18": None, "M84": None,  # allowed (motors off), listed so they are never flagged
-}
+
+
+def forbidden_commands() -> dict[str, str]:
+    """Commands that weaken the printer's own protections or rewrite its settings."""
+    return {
+        "M211": _("désactive les butées logicielles"),
+        "M302": _("autorise l'extrusion à froid"),
+        "M500": _("écrit dans la mémoire de l'imprimante"),
+        "M502": _("remet l'imprimante à ses réglages d'usine"),
+        "M92": _("change les pas par millimètre"),
+        "M301": _("change le réglage de chauffe de la buse"),
+        "M304": _("change le réglage de chauffe du plateau"),
+        "M997": _("met à jour le micrologiciel"),
+    }
 
 
 class GcodeError(ValueError):
@@ -73,6 +75,7 @@ def _words(code: str) -> dict[str, float]:
 def check_gcode_text(text: str, profile: PrinterProfile) -> GcodeReport:
     """Walk the G-code, tracking the nozzle's physical position, and list violations."""
     report = GcodeReport()
+    forbidden = forbidden_commands()
     tol = profile.move_tolerance
     bx, by, bz = profile.build_volume
     limits = {"X": (-tol, bx + tol), "Y": (-tol, by + tol), "Z": (Z_FLOOR, bz)}
@@ -144,11 +147,11 @@ def check_gcode_text(text: str, profile: PrinterProfile) -> GcodeReport:
                 report.add(Violation(lineno, raw.strip()[:80], _(
                     "température de %(what)s dangereuse : %(t).0f °C (au plus %(max).0f °C "
                     "pour cette imprimante)", what=what, t=temp, max=limit)))
-        elif cmd in FORBIDDEN and FORBIDDEN[cmd]:
+        elif cmd in forbidden:
             if cmd == "M211" and words.get("S", 1) != 0:
                 continue
             report.add(Violation(lineno, raw.strip()[:80], _(
-                "commande interdite %(cmd)s : elle %(why)s", cmd=cmd, why=FORBIDDEN[cmd])))
+                "commande interdite %(cmd)s : elle %(why)s", cmd=cmd, why=forbidden[cmd])))
     report.lines = lineno
     if seen[0][0] != float("inf"):
         report.bounds = [[round(v, 2) if abs(v) != float("inf") else 0.0 for v in row]

@@ -93,6 +93,9 @@ def _safe_3mf(data: bytes, name: str) -> bytes:
                 if len(content) > info.file_size:
                     raise _fail(name, _("l'archive 3MF ment sur la taille de ses fichiers."))
                 budget -= len(content)
+                if b"<!DOCTYPE" in content[:4096].upper() or b"<!ENTITY" in content.upper():
+                    # 3MF never needs a DTD: entities are how XML bombs and XXE work
+                    raise _fail(name, _("l'archive 3MF contient du XML dangereux (entités)."))
                 clean.writestr(info.filename, content)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
         raise _fail(name, _("l'archive 3MF est abîmée.")) from None

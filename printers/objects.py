@@ -11,7 +11,8 @@ box           ``size``: [x, y, z] mm; sits on the plate, centred on x/y
 cylinder      ``radius``, ``height`` mm; sits on the plate, centred on x/y
 sphere        ``radius`` mm; sits on the plate, centred on x/y
 text          ``text`` (1–20 characters), ``size`` (capital letter height, mm),
-              ``height`` (thickness, mm); sits on the plate, centred on x/y
+              ``height`` (thickness, mm), optional ``max_width`` (mm: longer text
+              shrinks to fit); sits on the plate, centred on x/y
 translate     ``x``, ``y``, ``z`` mm; ``children``
 rotate        ``x``, ``y``, ``z`` degrees; ``children``
 scale         ``factor`` (or ``x``, ``y``, ``z``); ``children``
@@ -46,23 +47,25 @@ MAX_SOLIDS = 400  # primitives after repeats are expanded
 MAX_TEXT = 20
 CIRCLE_SEGMENTS = 48
 
-BLOCK_LABELS = {
-    "box": "pavé",
-    "cylinder": "cylindre",
-    "sphere": "boule",
-    "text": "texte",
-    "translate": "déplacer",
-    "rotate": "tourner",
-    "scale": "agrandir",
-    "union": "assembler",
-    "difference": "enlever",
-    "repeat": "répéter",
-}
-FIELD_LABELS = {
-    "size": "taille", "radius": "rayon", "height": "hauteur", "text": "texte",
-    "x": "x", "y": "y", "z": "z", "factor": "facteur", "times": "nombre de fois",
-    "offset": "décalage", "angle": "angle", "children": "contenu", "block": "bloc",
-}
+
+
+def block_label(block: str) -> str:
+    """The block's name as the pupils see it in the editor."""
+    labels = {
+        "box": _("pavé"), "cylinder": _("cylindre"), "sphere": _("boule"), "text": _("texte"),
+        "translate": _("déplacer"), "rotate": _("tourner"), "scale": _("agrandir"),
+        "union": _("assembler"), "difference": _("enlever"), "repeat": _("répéter"),
+    }
+    return labels.get(block, block)
+
+
+def field_label(name: str) -> str:
+    labels = {
+        "size": _("taille"), "radius": _("rayon"), "height": _("hauteur"), "text": _("texte"),
+        "factor": _("facteur"), "times": _("nombre de fois"), "offset": _("décalage"),
+        "angle": _("angle"), "children": _("contenu"), "block": _("bloc"),
+    }
+    return labels.get(name, name)
 
 class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -91,6 +94,7 @@ class TextNode(_Node):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     size: float = Field(default=8.0, ge=3.0, le=60.0)
     height: float = Field(default=2.0, ge=MIN_SIZE_MM, le=20.0)
+    max_width: float | None = Field(default=None, ge=5.0, le=MAX_SIZE_MM)
 
 
 class TranslateNode(_Node):
@@ -143,6 +147,12 @@ NODE_MODELS: dict[str, type[_Node]] = {
 }
 
 
+def block_catalog() -> dict[str, dict[str, Any]]:
+    """Every block with its French label and the JSON schema of its fields (for the editor)."""
+    return {name: {"label": block_label(name), "schema": model.model_json_schema()}
+            for name, model in NODE_MODELS.items()}
+
+
 class ObjectError(ValueError):
     """A refused object: a French message naming the block (label and id)."""
 
@@ -168,7 +178,7 @@ class ProgrammedObject:
 
 
 def _where(raw: dict[str, Any]) -> str:
-    label = BLOCK_LABELS.get(str(raw.get("block")), str(raw.get("block")))
+    label = block_label(str(raw.get("block")))
     if raw.get("id"):
         return _("Bloc « %(label)s » (%(id)s)", label=label, id=raw["id"])
     return _("Bloc « %(label)s »", label=label)
@@ -176,7 +186,7 @@ def _where(raw: dict[str, Any]) -> str:
 
 def _field_message(err: dict[str, Any]) -> str:
     loc = [p for p in err.get("loc", ()) if isinstance(p, str)]
-    name = FIELD_LABELS.get(loc[0], loc[0]) if loc else "?"
+    name = field_label(loc[0]) if loc else "?"
     ctx = err.get("ctx", {}) or {}
     kind = err.get("type", "")
     if kind == "missing":
@@ -232,7 +242,7 @@ def _parse(raw: Any, depth: int, counter: list[int], path: str) -> tuple[ObjectN
     children: list[ObjectNode] = []
     solids = 0 if hasattr(spec, "children") else 1
     for i, child in enumerate(getattr(spec, "children", [])):
-        node, n = _parse(child, depth + 1, counter, f"{path} > {BLOCK_LABELS[block]}[{i + 1}]")
+        node, n = _parse(child, depth + 1, counter, f"{path} > {block_label(block)}[{i + 1}]")
         children.append(node)
         solids += n
     if isinstance(spec, RepeatNode):
@@ -283,8 +293,13 @@ def _build(node: ObjectNode) -> manifold3d.Manifold:
             outline = text_outline(s.text, s.size)
         except TextError as exc:
             raise ObjectError(f"{_where(s.model_dump())} : {exc}", s.id) from None
+        x0, y0, x1, y1 = outline.bounds()
+        if s.max_width is not None and x1 - x0 > s.max_width:
+            # a long first name shrinks to fit its tag instead of hanging over the edge
+            ratio = s.max_width / (x1 - x0)
+            outline = outline.scale((ratio, ratio))
+            x0, y0, x1, y1 = outline.bounds()
         solid = outline.extrude(s.height)
-        (x0, y0, _z0), (x1, y1, _z1) = solid.bounding_box()[:3], solid.bounding_box()[3:]
         return solid.translate((-(x0 + x1) / 2, -(y0 + y1) / 2, 0))
     children = [_build(c) for c in node.children]
     if isinstance(s, DifferenceNode):

@@ -76,6 +76,54 @@ class FilePrints:
     last_success: bool | None
 
 
+@dataclass(frozen=True)
+class AppKeyRequest:
+    """A pending API key request: the facilitator approves it in OctoPrint (auth_dialog)."""
+
+    app_token: str
+    auth_dialog: str
+
+
+def _bare_request(method: str, url: str, timeout: float, **kwargs: Any) -> httpx.Response:
+    try:
+        return httpx.request(method, url, timeout=timeout, **kwargs)
+    except httpx.HTTPError as exc:
+        raise PrinterOfflineError(
+            _("Le serveur OctoPrint %(url)s ne répond pas.", url=url.split("/plugin")[0])
+            + f" [{type(exc).__name__}]") from exc
+
+
+def request_app_key(base_url: str, app: str = "Mallette", user: str | None = None,
+                    timeout: float = DEFAULT_TIMEOUT) -> AppKeyRequest:
+    """Start OctoPrint's pairing flow (appkeys plugin): a key without typing it anywhere."""
+    base_url = base_url.rstrip("/")
+    probe = _bare_request("GET", base_url + "/plugin/appkeys/probe", timeout)
+    if probe.status_code != 204:
+        raise OctoPrintError(_("Ce serveur OctoPrint ne propose pas l'appairage par clé "
+                               "d'application (extension appkeys)."))
+    body: dict[str, Any] = {"app": app}
+    if user:
+        body["user"] = user
+    resp = _bare_request("POST", base_url + "/plugin/appkeys/request", timeout, json=body)
+    if resp.status_code != 201:
+        raise OctoPrintError(_("OctoPrint a refusé la demande d'appairage (code %(code)s).",
+                               code=resp.status_code))
+    data = resp.json()
+    return AppKeyRequest(app_token=data["app_token"], auth_dialog=data.get("auth_dialog", ""))
+
+
+def poll_app_key(base_url: str, app_token: str, timeout: float = DEFAULT_TIMEOUT) -> str | None:
+    """The API key once approved, None while pending; an error if refused or expired."""
+    resp = _bare_request("GET", f"{base_url.rstrip('/')}/plugin/appkeys/request/{app_token}",
+                         timeout)
+    if resp.status_code == 202:
+        return None
+    if resp.status_code == 200:
+        return str(resp.json()["api_key"])
+    raise OctoPrintAuthError(_("La demande d'appairage a été refusée ou a expiré : "
+                               "recommencez et acceptez-la dans OctoPrint."))
+
+
 class OctoPrintClient:
     """One OctoPrint server (one printer)."""
 

@@ -137,11 +137,24 @@ def _font(size: int):  # type: ignore[no-untyped-def]
     return ImageFont.load_default()
 
 
+def _draw_top_view(draw, mesh: trimesh.Trimesh, colour: tuple[int, int, int],  # type: ignore[no-untyped-def]
+                   to_px) -> None:
+    """Upward faces seen from above, lower ones first, darker as they rise."""
+    up = np.nonzero(mesh.face_normals[:, 2] > 1e-3)[0]
+    tris = mesh.triangles[up]
+    heights = tris[:, :, 2].mean(axis=1)
+    top = max(float(heights.max()) if len(heights) else 1.0, 1e-6)
+    base = np.array(colour, dtype=float)
+    for i in np.argsort(heights):
+        shade = base * (1.0 - 0.45 * heights[i] / top)
+        fill = tuple(int(c) for c in shade)
+        draw.polygon([to_px(x, y) for x, y, _z in tris[i]], fill=fill, outline=fill)
+
+
 def render_plate_png(plate: Plate, profile: PrinterProfile, path: str | Path,
                      px_per_mm: float = 3.0) -> Path:
     """Top view of the plate: the bed, each object's outline, its group's name."""
     from PIL import Image, ImageDraw
-    from scipy.spatial import ConvexHull
 
     bx, by, _bz = profile.build_volume
     pad = 20
@@ -166,21 +179,15 @@ def render_plate_png(plate: Plate, profile: PrinterProfile, path: str | Path,
     for placement in plate.placements:
         mesh = placement.placed_mesh()
         colour = groups[placement.item.group]
-        pts = mesh.vertices[:, :2]
-        try:
-            hull = pts[ConvexHull(pts).vertices]
-        except Exception:  # noqa: BLE001 - degenerate footprint: draw its rectangle
-            (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-            hull = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-        draw.polygon([to_px(x, y) for x, y in hull], fill=colour + (0,), outline=(40, 40, 40))
-        cx = placement.x + placement.width / 2
-        cy = placement.y + placement.depth / 2
+        _draw_top_view(draw, mesh, colour, to_px)
         label = placement.item.group
         box = draw.textbbox((0, 0), label, font=font)
-        tx, ty = to_px(cx, cy)
         tw, th = box[2] - box[0], box[3] - box[1]
+        # the label sits on the front edge of the object, so the object itself stays visible
+        tx, ty = to_px(placement.x + placement.width / 2, placement.y)
+        tx = min(max(tx, pad + tw / 2 + 4), size[0] - pad - tw / 2 - 4)
         draw.rectangle([tx - tw / 2 - 3, ty - th / 2 - 3, tx + tw / 2 + 3, ty + th / 2 + 5],
-                       fill=(255, 255, 255), outline=colour)
+                       fill=(255, 255, 255), outline=colour, width=2)
         draw.text((tx - tw / 2, ty - th / 2 - box[1] + 1), label, fill=(20, 20, 20), font=font)
     path = Path(path)
     img.save(path, format="PNG")

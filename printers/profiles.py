@@ -7,6 +7,7 @@ nozzle); the station will build them from the printers listed in ``kit.yaml``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +21,7 @@ class PrinterProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     name: str = ""
     build_volume: tuple[float, float, float] = Field(default=(220.0, 220.0, 250.0))
     margin: float = Field(default=5.0, ge=0, le=50)
@@ -41,6 +42,34 @@ class PrinterProfile(BaseModel):
 BUILTIN_PROFILES: dict[str, PrinterProfile] = {
     "default": PrinterProfile(id="default", name="Imprimante générique 220 × 220 × 250"),
 }
+
+
+def profile_from_kit_printer(entry: dict[str, Any]) -> PrinterProfile:
+    """A profile from one ``printers:`` entry of kit.yaml (kit.config's PrinterConfig dump).
+
+    kit.yaml names: ``build_volume: {x, y, z}``, ``margin_mm``, ``nozzle_mm``,
+    ``max_hotend_c``, ``max_bed_c``, ``slicer_profile`` (a name in printers/profiles/,
+    without ``.ini``, or a path). Other keys (url, backend, api key) are not the profile's.
+    """
+    volume = entry.get("build_volume", (220.0, 220.0, 250.0))
+    if isinstance(volume, dict):
+        volume = (volume["x"], volume["y"], volume["z"])
+    fields: dict[str, Any] = {"id": entry["id"], "name": entry.get("name", ""),
+                              "build_volume": tuple(volume)}
+    for kit_key, key in (("margin_mm", "margin"), ("nozzle_mm", "nozzle_diameter"),
+                         ("max_hotend_c", "max_hotend_temp"), ("max_bed_c", "max_bed_temp")):
+        if entry.get(kit_key) is not None:
+            fields[key] = entry[kit_key]
+    slicer = entry.get("slicer_profile")
+    if slicer:
+        path = Path(str(slicer))
+        if path.suffix != ".ini":  # a name such as "generic_pla_0.4"
+            path = PROFILES_DIR / f"{slicer}.ini"
+        if not path.is_file():
+            raise UnknownPrinterError(_("Profil de découpage introuvable pour « %(id)s » : "
+                                        "%(path)s.", id=entry["id"], path=path))
+        fields["slicer_profile"] = path
+    return PrinterProfile(**fields)
 
 
 class UnknownPrinterError(KeyError):

@@ -47,12 +47,17 @@ TRANSITIONS: dict[JobStatus, set[JobStatus]] = {
     JobStatus.PRINTING: {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED},
     JobStatus.FAILED: {JobStatus.QUEUED},  # retry, by a person only
 }
-STATUS_LABELS = {
-    JobStatus.SUBMITTED: "envoyé", JobStatus.APPROVED: "accepté", JobStatus.REFUSED: "refusé",
-    JobStatus.SLICED: "prêt à imprimer", JobStatus.QUEUED: "en attente d'une imprimante",
-    JobStatus.PRINTING: "en cours d'impression", JobStatus.DONE: "terminé",
-    JobStatus.FAILED: "échoué", JobStatus.CANCELLED: "annulé",
-}
+
+
+def status_label(status: JobStatus) -> str:
+    """The state as the pupils and the facilitator read it."""
+    return {
+        JobStatus.SUBMITTED: _("envoyé"), JobStatus.APPROVED: _("accepté"),
+        JobStatus.REFUSED: _("refusé"), JobStatus.SLICED: _("prêt à imprimer"),
+        JobStatus.QUEUED: _("en attente d'une imprimante"),
+        JobStatus.PRINTING: _("en cours d'impression"), JobStatus.DONE: _("terminé"),
+        JobStatus.FAILED: _("échoué"), JobStatus.CANCELLED: _("annulé"),
+    }[status]
 
 
 class InvalidTransitionError(ValueError):
@@ -66,6 +71,7 @@ class PrintJob:
     id: str
     group: str
     title: str
+    profile_id: str = "default"  # the printer profile the G-code was sliced for
     status: JobStatus = JobStatus.SUBMITTED
     reason: str | None = None  # why refused / failed
     gcode_path: str | None = None
@@ -75,20 +81,23 @@ class PrintJob:
     time_left_s: float | None = None
     printer_offline: bool = False
     started: bool = False  # the printer was told to start this job at least once
+    attempt: int = 1  # a retry is a new OctoPrint file, so its history starts clean
     history: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def remote_name(self) -> str:
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.id)
-        return f"mallette-{safe}.gcode"
+        # plain ASCII: OctoPrint would rename anything else, and the name is how we reconcile
+        safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in self.id)
+        suffix = f"-{self.attempt}" if self.attempt > 1 else ""
+        return f"mallette-{safe}{suffix}.gcode"
 
-    def _go(self, new: JobStatus, now: float | None = None) -> None:
+    def _go(self, new: JobStatus) -> None:
         if new not in TRANSITIONS.get(self.status, set()):
             raise InvalidTransitionError(_(
                 "Impression « %(title)s » : impossible de passer de « %(a)s » à « %(b)s ».",
-                title=self.title, a=STATUS_LABELS[self.status], b=STATUS_LABELS[new]))
+                title=self.title, a=status_label(self.status), b=status_label(new)))
         self.status = new
-        self.history.append((new.value, now if now is not None else time.time()))
+        self.history.append((new.value, time.time()))
 
     def approve(self) -> None:
         self._go(JobStatus.APPROVED)
@@ -132,6 +141,7 @@ class PrintJob:
         self.printer_id = None
         self.started = False
         self.progress = None
+        self.attempt += 1
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -161,6 +171,7 @@ class PrinterClient(Protocol):
 class PrinterSlot:
     id: str
     client: PrinterClient
+    profile_id: str = "default"
     online: bool = True
 
 
@@ -203,9 +214,11 @@ class Dispatcher:
         queued = sorted((j for j in jobs if j.status == JobStatus.QUEUED),
                         key=lambda j: j.history[-1][1] if j.history else 0)
         for slot in self.free_printers(jobs):
-            if not queued:
-                break
-            job = queued.pop(0)
+            # oldest queued job sliced for this printer's profile
+            job = next((j for j in queued if j.profile_id == slot.profile_id), None)
+            if job is None:
+                continue
+            queued.remove(job)
             try:
                 if self._already_there(job, slot):
                     job.start_printing(slot.id)
@@ -215,11 +228,14 @@ class Dispatcher:
                 if job.gcode_path is None:
                     job.fail(_("Aucun fichier G-code pour cette impression."))
                     continue
-                slot.client.upload(job.gcode_path, name=job.remote_name)
-                slot.client.start(job.remote_name)
+                stored = slot.client.upload(job.gcode_path, name=job.remote_name)
+                slot.client.start(stored)
             except PrinterOfflineError:
                 slot.online = False
                 queued.insert(0, job)  # it stays queued for another printer or later
+                continue
+            except OctoPrintError as exc:  # refused by OctoPrint: not worth retrying blindly
+                job.fail(str(exc))
                 continue
             job.start_printing(slot.id)
             started.append(job)
@@ -257,10 +273,15 @@ class Dispatcher:
             job.fail(_("L'impression s'est arrêtée sans se terminer (imprimante éteinte ou "
                        "redémarrée). Vérifiez le plateau avant de la relancer."))
 
-    def poll(self, jobs: list[PrintJob]) -> None:
+    def poll(self, jobs: list[PrintJob]) -> list[PrintJob]:
+        """Follow every printing job; return those whose status changed (to log events)."""
+        changed = []
         for job in jobs:
             if job.status == JobStatus.PRINTING:
                 self.reconcile(job)
+                if job.status != JobStatus.PRINTING:
+                    changed.append(job)
+        return changed
 
     def cancel(self, job: PrintJob) -> None:
         """Cancel a job; on a printer, ask OctoPrint to stop it first."""

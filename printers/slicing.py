@@ -83,7 +83,10 @@ def slice_placed(meshes: list[trimesh.Trimesh], profile: PrinterProfile,
             inputs.append(str(path))
         # without --merge PrusaSlicer slices each input on its own into the same output
         merge = ["--merge"] if len(inputs) > 1 else []
-        argv = [exe, "--export-gcode", "--load", str(profile.slicer_profile), *merge,
+        x, y, z = profile.build_volume
+        # the printer's own bed wins over the .ini's (one .ini serves several printer sizes)
+        bed = ["--bed-shape", f"0x0,{x:g}x0,{x:g}x{y:g},0x{y:g}", "--max-print-height", f"{z:g}"]
+        argv = [exe, "--export-gcode", "--load", str(profile.slicer_profile), *bed, *merge,
                 "--dont-arrange", "-o", str(out_path), *inputs]
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=SLICE_TIMEOUT,

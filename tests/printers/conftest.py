@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -137,11 +136,6 @@ def prusa_slicer() -> str:
     if exe is None:
         missing("prusa-slicer not found (Debian package prusa-slicer)")
     return exe  # type: ignore[return-value]
-
-
-@pytest.fixture
-def python() -> str:
-    return sys.executable
 
 
 def connect_virtual(peer: OctoPrintPeer) -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from printers.octoprint import OctoPrintClient, OctoPrintError, PrinterOfflineError
+from printers.octoprint import (
+    OctoPrintAuthError,
+    OctoPrintClient,
+    OctoPrintError,
+    PrinterOfflineError,
+    poll_app_key,
+    request_app_key,
+)
 from printers.queue import Dispatcher, JobStatus, PrinterSlot, PrintJob
 from tests.peers import free_port
 from tests.printers.conftest import OctoPrintPeer, connect_virtual
@@ -76,6 +83,14 @@ def test_wrong_api_key_is_refused(octoprint_ready: OctoPrintPeer) -> None:
             c.printer_state()
 
 
+def test_app_key_pairing_waits_for_the_facilitator(octoprint_ready: OctoPrintPeer) -> None:
+    pending = request_app_key(octoprint_ready.url, app="Mallette test")
+    assert "/plugin/appkeys/auth/" in pending.auth_dialog
+    assert poll_app_key(octoprint_ready.url, pending.app_token) is None  # not approved yet
+    with pytest.raises(OctoPrintAuthError, match="refusée ou a expiré"):
+        poll_app_key(octoprint_ready.url, "no-such-token")
+
+
 def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
                                                octoprint_ready: OctoPrintPeer,
                                                sliced: dict[str, Path]) -> None:
@@ -98,7 +113,8 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
 
     # a second dispatch while it prints neither starts it again nor starts the other
     assert dispatcher.dispatch([job, other]) == []
-    wait_until(lambda: (dispatcher.poll([job]), job.status == JobStatus.DONE)[1], timeout=120)
+    changed = wait_until(lambda: dispatcher.poll([job]), timeout=120)
+    assert changed == [job] and job.status == JobStatus.DONE
     assert job.progress == 100.0
     prints = client.file_prints(job.remote_name)
     assert prints is not None and prints.success == 1
@@ -113,6 +129,17 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
     wait_until(lambda: not client.job().is_active, timeout=30)
     assert client.file_prints(job.remote_name).success == 1  # type: ignore[union-attr]
     offline.close()
+
+
+def test_jobs_go_only_to_printers_of_their_profile(client: OctoPrintClient,
+                                                   sliced: dict[str, Path]) -> None:
+    dispatcher = Dispatcher([PrinterSlot("grande", client, profile_id="grande-300")])
+    job = PrintJob(id="p1", group="G", title="Porte-clés", profile_id="default")
+    job.approve()
+    job.mark_sliced(sliced["tag"], 900)
+    job.enqueue()
+    assert dispatcher.dispatch([job]) == [] and job.status == JobStatus.QUEUED
+    assert client.file_prints(job.remote_name) is None  # nothing was even uploaded
 
 
 def test_octoprint_stopped_mid_print(octoprint_ready: OctoPrintPeer,
@@ -143,3 +170,11 @@ def test_octoprint_stopped_mid_print(octoprint_ready: OctoPrintPeer,
         assert job.status == JobStatus.FAILED and not job.printer_offline
         assert "Vérifiez le plateau" in (job.reason or "")
         assert not c.job().is_active
+
+        job.retry()  # the facilitator cleared the bed: a new attempt, a new file
+        assert dispatcher.dispatch([job]) == [job]
+        current = wait_until(lambda: (j := c.job()).is_active and j, timeout=30)
+        assert current.file_name == job.remote_name == "mallette-off1-2.gcode"
+        dispatcher.cancel(job)
+        assert job.status == JobStatus.CANCELLED
+        wait_until(lambda: not c.job().is_active, timeout=30)

@@ -1,0 +1,140 @@
+"""Printability checks and G-code safety checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trimesh
+
+from printers.checks import check_mesh, lay_flat, overhang_share, wall_thickness_samples
+from printers.gcode import GcodeError, check_gcode_file, check_gcode_text
+from printers.objects import build_mesh
+from printers.profiles import get_profile
+from printers.templates import instantiate
+
+PROFILE = get_profile("default")
+
+
+def severities(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {f.code: f.severity for f in report.findings}
+
+
+def test_name_tag_is_printable_with_a_slicer_estimate(prusa_slicer: str) -> None:
+    report = check_mesh(build_mesh(instantiate("name_tag")), PROFILE)
+    assert report.printable
+    assert report.estimate is not None and report.estimate.source == "prusaslicer"
+    assert 300 < report.estimate.print_time_s < 3600 and 0.5 < report.estimate.filament_g < 10
+    sentence = next(f.message for f in report.findings if f.code == "estimate")
+    assert sentence.startswith("Impression d'environ") and "g de plastique" in sentence
+
+
+def test_volume_estimate_is_labelled_as_such() -> None:
+    report = check_mesh(build_mesh(instantiate("badge")), PROFILE, slice_estimate=False)
+    assert report.estimate is not None and report.estimate.source == "volume"
+    assert "approximative" in report.estimate.label
+
+
+def test_too_big_and_open_meshes_are_blocking() -> None:
+    big = check_mesh(trimesh.creation.box((300, 20, 10)), PROFILE, slice_estimate=False)
+    assert not big.printable and severities(big)["size"] == "blocking"
+    assert "trop grand" in next(f.message for f in big.findings if f.code == "size")
+    tube = trimesh.creation.cylinder(radius=10, height=20, sections=32)
+    tube.update_faces(tube.face_normals[:, 2] < 0.5)  # remove the top cap: a cup with a hole
+    opened = check_mesh(tube, PROFILE, slice_estimate=False)
+    assert not opened.printable and severities(opened)["watertight"] == "blocking"
+
+
+def test_long_part_fits_when_turned() -> None:
+    diagonal = check_mesh(trimesh.creation.box((205, 100, 5)), PROFILE, slice_estimate=False)
+    assert severities(diagonal)["size"] == "ok"
+
+
+def test_lay_flat_puts_the_largest_face_down() -> None:
+    standing = trimesh.creation.box((60, 20, 4))
+    standing.apply_transform(trimesh.transformations.rotation_matrix(1.5708, [1, 0, 0]))
+    flat, rotated = lay_flat(standing)
+    assert rotated and flat.extents[2] == pytest.approx(4, abs=0.01)
+    already, rotated = lay_flat(build_mesh(instantiate("name_tag")))
+    assert not rotated
+
+
+def test_thin_walls_measured_by_rays() -> None:
+    sheet = trimesh.creation.box((40, 40, 0.3))
+    thickness, _ = wall_thickness_samples(sheet)
+    assert (thickness[thickness < 1] == pytest.approx(0.3, abs=0.01))
+    report = check_mesh(sheet, PROFILE, slice_estimate=False)
+    assert severities(report)["thin_walls"] == "blocking"
+    solid = check_mesh(trimesh.creation.box((20, 20, 5)), PROFILE, slice_estimate=False)
+    assert severities(solid)["thin_walls"] == "ok"
+
+
+def test_overhangs_share() -> None:
+    # a T: the bar's underside hangs in the air
+    stem = trimesh.creation.box((4, 4, 20))
+    stem.apply_translation((0, 0, 10))
+    bar = trimesh.creation.box((40, 4, 4))
+    bar.apply_translation((0, 0, 22))
+    t = trimesh.boolean.union([stem, bar], engine="manifold")
+    assert overhang_share(t) > 0.05
+    report = check_mesh(t, PROFILE, slice_estimate=False, orient=False)
+    assert severities(report)["overhangs"] == "warning"
+    assert overhang_share(trimesh.creation.box((10, 10, 10))) == 0
+
+
+def test_floating_piece_is_blocking() -> None:
+    a = trimesh.creation.box((10, 10, 10))
+    b = trimesh.creation.box((10, 10, 10))
+    b.apply_translation((30, 0, 20))
+    report = check_mesh(trimesh.util.concatenate([a, b]), PROFILE, slice_estimate=False,
+                        orient=False)
+    assert severities(report)["floating"] == "blocking"
+
+
+# -- G-code -------------------------------------------------------------------
+def test_sliced_gcode_is_accepted(sliced: dict[str, Path]) -> None:
+    report = check_gcode_file(sliced["tag"], PROFILE)
+    assert report.ok, report.violations
+    assert report.max_hotend == 215 and report.max_bed == 60 and report.lines > 1000
+
+
+DANGEROUS = """; from a teacher's slicer
+G21
+G90
+M140 S130
+M104 S320
+G28
+G1 X100 Y100 Z0.3 F3000
+G91
+G1 X150 ; relative: ends at X=250
+G90
+G92 X0 ; X=0 is now physical X=250
+G1 X10
+G1 Z-3
+M211 S0
+G20
+G1 X5 ; 5 inches = 127 mm from 0
+M109 R200
+"""
+
+
+def test_dangerous_gcode_violations_with_line_numbers() -> None:
+    report = check_gcode_text(DANGEROUS, PROFILE)
+    assert not report.ok
+    found = {(v.line, v.message.split(" :")[0]) for v in report.violations}
+    assert (4, "température de plateau dangereuse") in found
+    assert (5, "température de buse dangereuse") in found
+    assert (9, "déplacement hors du volume d'impression") in found
+    assert (12, "déplacement hors du volume d'impression") in found
+    assert (13, "déplacement hors du volume d'impression") in found
+    assert (14, "commande interdite M211") in found
+    assert (16, "déplacement hors du volume d'impression") in found
+    assert all(v.line != 17 for v in report.violations)  # M109 R200 is fine
+    assert "X = 250.0 mm" in next(v.message for v in report.violations if v.line == 9)
+
+
+def test_binary_file_is_not_gcode(tmp_path: Path) -> None:
+    path = tmp_path / "x.gcode"
+    path.write_bytes(b"\0\1\2" * 100)
+    with pytest.raises(GcodeError, match="pas un fichier G-code texte"):
+        check_gcode_file(path, PROFILE)
