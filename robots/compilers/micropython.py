@@ -338,3 +338,64 @@ def compile_program(program: dict[str, Any], profile: BoardProfile = MICROBIT_MA
     )
     source = "\n".join(gen.lines) + "\n"
     return source
+
+
+# LEGO SPIKE Prime / Robot Inventor hub with Pybricks firmware: drive motors on ports A
+# (left, mounted mirrored) and B, ultrasonic sensor on D, colour sensor on C. Speeds in
+# degrees per second of the wheel (56 mm wheels: 205 °/s ≈ 10 cm/s).
+PYBRICKS_HARDWARE = '''\
+_hub = PrimeHub()
+_sw = StopWatch()
+def sleep(ms):
+    wait(int(ms))
+def running_time():
+    return _sw.time()
+def _dev(make):
+    try:
+        return make()
+    except Exception:
+        return None
+_L = _dev(lambda: Motor(Port.A, Direction.COUNTERCLOCKWISE))
+_R = _dev(lambda: Motor(Port.B))
+_US = _dev(lambda: UltrasonicSensor(Port.D))
+_CS = _dev(lambda: ColorSensor(Port.C))
+_M = [0, 0]
+def _motors(l, r):
+    _M[0] = l
+    _M[1] = r
+    for m, v in ((_L, l), (_R, r)):
+        if m:
+            if v:
+                m.run(v)
+            else:
+                m.stop()
+_COLOURS = {'red': Color.RED, 'green': Color.GREEN, 'blue': Color.BLUE,
+            'yellow': Color.YELLOW, 'purple': Color.VIOLET, 'cyan': Color.CYAN,
+            'white': Color.WHITE}
+def _light(name):
+    if name == 'off':
+        _hub.light.off()
+    else:
+        _hub.light.on(_COLOURS[name])
+def _note(f, ms):
+    _hub.speaker.beep(f, ms)
+def _obstacle():
+    return bool(_US) and _US.distance() < 150
+def _line():
+    return bool(_CS) and _CS.reflection() < 30
+def _button():
+    return Button.LEFT in _hub.buttons.pressed()
+def _sound():
+    return False
+'''
+
+PYBRICKS_PRIME = BoardProfile(
+    name="LEGO SPIKE Prime (Pybricks)",
+    imports="from pybricks.hubs import PrimeHub\n"
+            "from pybricks.pupdevices import Motor, UltrasonicSensor, ColorSensor\n"
+            "from pybricks.parameters import Port, Direction, Color, Button\n"
+            "from pybricks.tools import wait, StopWatch\n",
+    hardware=PYBRICKS_HARDWARE,
+    move_pwm=205, turn_pwm=180,
+    sensors=("obstacle", "line", "button"),
+)

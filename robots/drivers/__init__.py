@@ -31,6 +31,7 @@ FAMILIES: dict[str, str] = {
     "microbit_maqueen": "robots.drivers.microbit:MicrobitMaqueenDriver",
     "micropython_serial": "robots.drivers.microbit:MicroPythonSerialDriver",
     "micropython_ble": "robots.drivers.micropython_ble:MicroPythonBleDriver",
+    "lego_pybricks": "robots.drivers.pybricks:PybricksDriver",
     "simulated": "robots.drivers.simulated:SimulatedDriver",
 }
 

@@ -131,6 +131,7 @@ class AsebaBridge:
                     reply = httpx.get(self.base_url + "/nodes", timeout=max(0.2, timeout / 4))
                     found = reply.json() if reply.status_code == 200 else []
                     if found:
+                        self.restart_after = 1.5
                         return found
                 except (httpx.HTTPError, ValueError):
                     pass
@@ -139,6 +140,7 @@ class AsebaBridge:
                     # it connected is never asked again for its description: start afresh
                     self.stop()
                     self.start()
+                    self.restart_after = min(self.restart_after * 2, 8.0)  # a slow machine
                 if time.monotonic() > deadline:
                     return []
                 time.sleep(0.1)

@@ -23,6 +23,7 @@ import threading
 import time
 import tty
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,8 @@ class EmulatedBoard:
         self._mode = "friendly"
         self._globals: dict[str, Any] = {}
         self._reset_globals()
+        # set by a BLE bridge: output goes there instead of the pty
+        self.output_hook: Callable[[bytes], None] | None = None
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._device = threading.Thread(target=self._device_loop, daemon=True)
 
@@ -96,14 +99,17 @@ class EmulatedBoard:
             except OSError:
                 time.sleep(0.01)  # no client has the port open yet
                 continue
-            if not data:
-                continue
-            if b"\x03" in data and self._busy_thread is not None and self._mode != "paste":
-                self._interrupt()
-                data = data.replace(b"\x03", b"", 1)
-            with self._cond:
-                self._in += data
-                self._cond.notify_all()
+            if data:
+                self.feed(data)
+
+    def feed(self, data: bytes) -> None:
+        """Bytes from the host (the pty, or a BLE UART bridge)."""
+        if b"\x03" in data and self._busy_thread is not None and self._mode != "paste":
+            self._interrupt()
+            data = data.replace(b"\x03", b"", 1)
+        with self._cond:
+            self._in += data
+            self._cond.notify_all()
 
     def _getc(self) -> int | None:
         with self._cond:
@@ -119,6 +125,9 @@ class EmulatedBoard:
         if isinstance(data, str):
             data = data.encode()
         if self._closed:
+            return
+        if self.output_hook is not None:
+            self.output_hook(data)
             return
         try:
             os.write(self.master, data)
@@ -320,7 +329,8 @@ class EmulatedBoard:
                                       obstacle=lambda: False, line=lambda: False,
                                       button=lambda: False, sound=lambda: False)
         modules = {"os": fake_os, "uos": fake_os, "sys": fake_sys, "usys": fake_sys,
-                   "time": fake_time, "utime": fake_time, "robot": robot}
+                   "time": fake_time, "utime": fake_time, "robot": robot,
+                   **_fake_pybricks(record, board)}
         real_import = builtins.__import__
         allowed = {"binascii", "ubinascii", "hashlib", "uhashlib", "struct", "ustruct",
                    "gc", "micropython", "errno", "uerrno", "json", "ujson", "math", "random"}
@@ -370,6 +380,68 @@ def _fake_os(board: EmulatedBoard) -> types.SimpleNamespace:
         statvfs=lambda name: (4096, 4096, 512, 400, 400, 0, 0, 0, 0, 255),
         uname=lambda: ("emulator", "emulator", "1.22.0", "v1.22.0", "emulator"),
         sep="/")
+
+
+def _fake_pybricks(record: Callable[[str, Any], None],
+                   board: EmulatedBoard) -> dict[str, types.SimpleNamespace]:
+    """Just enough of Pybricks' modules for a program to run and be observed."""
+
+    class Motor:
+        def __init__(self, port: str, direction: str = "clockwise") -> None:
+            self.port = port
+
+        def run(self, speed: float) -> None:
+            board.state.setdefault("pybricks_motors", {})[self.port] = speed
+            record("motor", (self.port, speed))
+
+        def stop(self) -> None:
+            self.run(0)
+
+    class Sensor:
+        def __init__(self, port: str) -> None:
+            self.port = port
+
+        def distance(self) -> int:
+            return 2000
+
+        def reflection(self) -> int:
+            return 80
+
+    def light_on(colour: str) -> None:
+        board.state["light"] = colour
+        record("light", colour)
+
+    def beep(freq: int, ms: int) -> None:
+        record("note", freq)
+        time.sleep(ms / 1000)
+
+    class PrimeHub:
+        def __init__(self) -> None:
+            self.light = types.SimpleNamespace(on=light_on, off=lambda: light_on("off"))
+            self.speaker = types.SimpleNamespace(beep=beep)
+            self.buttons = types.SimpleNamespace(pressed=lambda: set())
+
+    class StopWatch:
+        def __init__(self) -> None:
+            self.start = time.monotonic()
+
+        def time(self) -> int:
+            return int((time.monotonic() - self.start) * 1000)
+
+    names = ("RED", "GREEN", "BLUE", "YELLOW", "VIOLET", "CYAN", "WHITE")
+    return {
+        "pybricks.hubs": types.SimpleNamespace(PrimeHub=PrimeHub),
+        "pybricks.pupdevices": types.SimpleNamespace(Motor=Motor, UltrasonicSensor=Sensor,
+                                                     ColorSensor=Sensor),
+        "pybricks.parameters": types.SimpleNamespace(
+            Port=types.SimpleNamespace(A="A", B="B", C="C", D="D", E="E", F="F"),
+            Direction=types.SimpleNamespace(CLOCKWISE="clockwise",
+                                            COUNTERCLOCKWISE="counterclockwise"),
+            Color=types.SimpleNamespace(**{n: n.lower() for n in names}),
+            Button=types.SimpleNamespace(LEFT="left", RIGHT="right", CENTER="center")),
+        "pybricks.tools": types.SimpleNamespace(
+            wait=lambda ms: time.sleep(max(0, ms) / 1000), StopWatch=StopWatch),
+    }
 
 
 def _micropython_error(exc: BaseException) -> str:

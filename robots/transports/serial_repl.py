@@ -46,6 +46,8 @@ class Pacing:
 
 
 # Helpers defined on the board once per upload; short names, the micro:bit V1 has 16 KB RAM.
+# Helpers defined on the board once per upload, one command each (the micro:bit V1 has
+# 16 KB of RAM: a command, its checked literal and its bytecode must fit together).
 _BOARD_HELPERS = (
     "def _mck(n):\n"
     " f=open(n,'rb');a=1;b=0;s=0\n"
@@ -55,19 +57,38 @@ _BOARD_HELPERS = (
     "  s+=len(d)\n"
     "  for x in d:\n"
     "   a=(a+x)%65521;b=(b+a)%65521\n"
-    " f.close();print(s,a,b)\n"
+    " f.close();print(s,a,b)\n",
     "def _mcp(s,d):\n"
     " i=open(s,'rb');o=open(d,'wb')\n"
     " while 1:\n"
     "  c=i.read(64)\n"
     "  if not c:break\n"
     "  o.write(c)\n"
-    " i.close();o.close()\n"
-    "def _mw(d,n,k):\n"
-    " if len(d)!=n or sum(d)!=k:\n"
+    " i.close();o.close()\n",
+    "def _mw(d,n,k,o):\n"
+    " global _mo\n"
+    " if o+n==_mo:\n"
+    "  print(_mo);return\n"
+    " if o!=_mo or len(d)!=n or sum(d)!=k:\n"
     "  print('E');return\n"
-    " print(_mf.write(d))\n"
+    " _mf.write(d);_mo+=n;print(_mo)\n",
 )
+
+# What the interrupted program left in the REPL's globals takes RAM the upload needs.
+_FREE_RAM = ("__g=globals()\nfor __k in list(__g):\n if __k[:2]!='__':\n  del __g[__k]\n"
+             "import gc\ngc.collect()\nimport os\nprint(hasattr(os,'rename'))")
+
+
+def _checked(code: str) -> str:
+    """``code`` wrapped so the board runs it only if it arrived whole.
+
+    A garbled byte can turn ``break`` into ``brei`` inside a function body: that still
+    compiles, and fails only when called. So the code travels as a literal whose length
+    and byte sum the board checks before ``exec``.
+    """
+    data = code.encode()
+    return (f"_c={data!r}\nif len(_c)=={len(data)} and sum(_c)=={sum(data)}:\n"
+            " exec(str(_c,'utf-8'))\nelse:\n raise ValueError('garbled')\n")
 
 
 def _adler_parts(data: bytes) -> tuple[int, int, int]:
@@ -139,34 +160,43 @@ class RawRepl:
     # ---- modes -------------------------------------------------------------------------
     def interrupt(self) -> None:
         """Ctrl-C twice: stop whatever runs and come back to a prompt."""
-        self._write(b"\r\x03")
-        time.sleep(0.02)
-        self._write(b"\x03")
+        self._write(b"\r\x03\x03")
         self.in_raw = False
 
     def enter_raw(self, timeout: float | None = None) -> None:
+        """Interrupt the program and enter the raw REPL (no fixed pause: wait for the banner)."""
+        total = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + total
         self.interrupt()
         self._buf.clear()
         try:
-            self.link.drain(quiet=0.03, limit=1.0)
+            self.link.read(0)  # drop what the program printed so far
         except LinkClosed as exc:
             raise self._lost(exc) from exc
-        self._write(b"\r\x01")
-        self.read_until(RAW_BANNER, timeout)
+        self._buf.clear()
+        while True:
+            self._write(b"\r\x01")
+            left = deadline - time.monotonic()
+            try:
+                self.read_until(RAW_BANNER, min(left, 0.5) if left > 0.5 else max(left, 0.05))
+                break
+            except RobotTimeout:
+                if time.monotonic() >= deadline:
+                    raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
+                                         "%(seconds)s s) : il est peut-être éteint ou bloqué.",
+                                         name=self.name, seconds=f"{total:g}")) from None
+                self._write(b"\x03")  # a Ctrl-A lost on the way: try again
         self.in_raw = True
 
     def exit_raw(self) -> None:
         self._write(b"\x02")
         self.in_raw = False
 
-    def soft_reset_run(self, timeout: float | None = None) -> bytes:
-        """Leave the raw REPL and soft-reset so that the board runs ``main.py``."""
-        if self.in_raw:
-            self.exit_raw()
-            self.read_until(b">>> ", timeout)
+    def soft_reset_run(self) -> None:
+        """Leave the raw REPL (Ctrl-B) and soft-reset (Ctrl-D) so the board runs ``main.py``."""
         self._buf.clear()
-        self._write(b"\x04")
-        return b""
+        self._write(b"\x02\x04" if self.in_raw else b"\x04")
+        self.in_raw = False
 
     # ---- running code ------------------------------------------------------------------
     def exec(self, code: str | bytes, timeout: float | None = None) -> str:
@@ -187,7 +217,24 @@ class RawRepl:
                              code="protocol")
         return self._parse(reply[2:], data)
 
-    def exec_retry(self, code: str, timeout: float | None = None, tries: int = 3) -> str:
+    def exec_start(self, code: str | bytes, timeout: float | None = None) -> None:
+        """Send ``code`` and return once the board accepted it: it then runs on its own.
+
+        For boards that keep programs in RAM (Pybricks): the whole program is received
+        and compiled before anything runs, so a cut connection never starts half of it.
+        """
+        if not self.in_raw:
+            self.enter_raw()
+        data = code.encode() if isinstance(code, str) else code
+        if self.raw_paste is not False and self._try_raw_paste(data, timeout):
+            self.in_raw = False  # the REPL is busy running it
+            return
+        self._write_paced(data)
+        self._write(b"\x04")
+        self.read_until(b"OK", timeout)
+        self.in_raw = False
+
+    def exec_retry(self, code: str, timeout: float | None = None, tries: int = 4) -> str:
         """Run an idempotent command, sending it again if the line garbled it.
 
         A byte lost on the way gives an error before anything ran (SyntaxError, NameError)
@@ -197,11 +244,12 @@ class RawRepl:
         total = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + total
         per_try = max(1.0, total / tries)
+        checked = _checked(code)
         for attempt in range(tries):
             left = deadline - time.monotonic()
             last = attempt == tries - 1 or left <= per_try
             try:
-                return self.exec(code, left if last else per_try)
+                return self.exec(checked, left if last else per_try)
             except (ReplError, RobotTimeout):
                 # a garbled name gives NameError or AttributeError rather than SyntaxError;
                 # a real error simply happens again and is raised after the last try
@@ -210,6 +258,7 @@ class RawRepl:
             except RobotError as exc:
                 if exc.code != "protocol" or last:
                     raise
+            time.sleep(0.02 * (attempt + 1))  # let a disturbed line settle
             self.enter_raw(max(0.2, deadline - time.monotonic()))
         raise AssertionError("unreachable")
 
@@ -314,7 +363,7 @@ class RawRepl:
         """
         progress = progress or (lambda stage, fraction: None)
         expected = _adler_parts(data)
-        self.exec_retry(_BOARD_HELPERS)
+        can_rename = self._setup()
         for attempt in range(attempts):
             try:
                 self._send_temp(data, progress)
@@ -325,38 +374,66 @@ class RawRepl:
                     raise
                 got = (-1, 0, 0)
                 self.enter_raw()
-                self.exec_retry(_BOARD_HELPERS)
+                can_rename = self._setup()
             if got == expected:
                 break
             if attempt == attempts - 1:
                 raise RobotError(_("Le programme est arrivé abîmé sur le robot « %(name)s » ; "
                                    "l'ancien programme est conservé. Réessayez.",
                                    name=self.name), code="verify")
-        if self.has_rename():
-            self.exec_retry(f"import os\ntry:\n os.remove({target!r})\nexcept OSError:\n pass\n"
-                            f"os.rename({TEMP_NAME!r},{target!r})")
+        if can_rename:
+            # the checked file takes the place of the old one in one filesystem operation
+            # (idempotent: if a lost reply makes us send it again, nothing more happens)
+            self.exec_retry(f"if {TEMP_NAME!r} in os.listdir():\n try:\n  os.remove({target!r})\n"
+                            f" except OSError:\n  pass\n os.rename({TEMP_NAME!r},{target!r})")
         else:
-            # One command, run by the board itself: a cut cable cannot stop it halfway.
-            self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})", timeout=max(self.timeout, 10))
-        if self.remote_checksum(target) != expected:
-            raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
-                               "« %(name)s ». Réessayez.", name=self.name), code="verify")
-        self.exec_retry(f"import os\ntry:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
+            # One command, run by the board itself: a cut cable cannot stop it halfway;
+            # then the copy is read back before the temporary file goes.
+            out = self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})\n_mck({target!r})",
+                                  timeout=max(self.timeout, 10)).split()
+            if tuple(int(x) for x in out[-3:]) != expected:
+                raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
+                                   "« %(name)s ». Réessayez.", name=self.name), code="verify")
+            self.exec_retry(f"try:\n os.remove({TEMP_NAME!r})\nexcept OSError:\n pass")
         progress("verifying", 1.0)
 
+    def _setup(self) -> bool:
+        """Define the board-side helpers; True if the firmware's ``os`` can rename."""
+        can_rename = self.exec_retry(_FREE_RAM).strip() == "True"
+        for helper in _BOARD_HELPERS:
+            self.exec_retry(helper)
+        return can_rename
+
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
+        """Append the chunks to the temporary file, each exactly once.
+
+        The board knows how much it has written (``_mo``): a chunk whose reply was lost is
+        not written twice, a garbled one is refused and sent again.
+        """
         progress("sending", 0.0)
-        self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')")
-        chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 1024)
-        for i in range(0, len(data), chunk):
-            piece = data[i:i + chunk]
-            # the board checks length and byte sum before writing: a garbled chunk is
-            # refused ("E") or does not parse, and is simply sent again
-            out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
-            if out.strip() == "E":
-                out = self.exec_retry(f"_mw({piece!r},{len(piece)},{sum(piece)})", tries=4)
-            if out.strip() != str(len(piece)):
+        self.exec_retry(f"_mf=open({TEMP_NAME!r},'wb')\n_mo=0")
+        # raw-paste is flow-controlled by the board: one command can carry the whole file
+        chunk = self.pacing.chunk if not self.raw_paste else max(self.pacing.chunk, 4096)
+        for offset in range(0, len(data), chunk):
+            piece = data[offset:offset + chunk]
+            end = offset + len(piece)
+            for _attempt in range(4):
+                try:
+                    out = self.exec(f"_mw({piece!r},{len(piece)},{sum(piece)},{offset})",
+                                    timeout=min(self.timeout, 1.5))
+                except (ReplError, RobotTimeout):
+                    self.enter_raw()
+                    out = ""
+                if out.strip() == str(end):
+                    break
+                where = self.exec_retry("print(_mo)").strip()
+                if where == str(end):
+                    break
+                if where != str(offset):
+                    raise RobotError(_("Le robot « %(name)s » a mal reçu une partie du "
+                                       "programme.", name=self.name), code="verify")
+            else:
                 raise RobotError(_("Le robot « %(name)s » a mal reçu une partie du programme.",
                                    name=self.name), code="verify")
-            progress("sending", min(1.0, (i + len(piece)) / max(1, len(data))))
+            progress("sending", min(1.0, end / max(1, len(data))))
         self.exec_retry("_mf.close()")
