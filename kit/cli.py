@@ -165,19 +165,15 @@ def db_upgrade(data_dir: Path, url: str | None) -> None:
     click.echo(_("Base de données à jour."))
 
 
-def _register_optional_groups() -> None:
-    """Commands of the other packages (lessons, robots, print)."""
-    import importlib
+def _register_groups() -> None:
+    """The commands of the other packages: lessons, robots, 3D printing, key figures."""
+    from kit.report import report
+    from lessons.cli import lessons
+    from printers.cli import print_group
+    from robots.cli import robots
 
-    for module, attr in (("lessons.cli", "lessons"), ("robots.cli", "robots"),
-                         ("printers.cli", "print_group"), ("kit.report", "report")):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        main.add_command(getattr(mod, attr))
+    for command in (lessons, robots, print_group, report):
+        main.add_command(command)
 
 
-_register_optional_groups()
+_register_groups()

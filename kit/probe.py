@@ -1,14 +1,16 @@
 """Kit check: which robots and printers of the inventory answer.
 
-Simulated hardware always answers. Real hardware is probed with a short
-timeout each, so a missing robot never makes the check hang. Robot families
-with a driver add what they know (battery, firmware) through ``robots``.
+Robots are connected and described by their drivers, all in parallel, each
+with a short timeout (a missing robot never makes the check hang); what they
+report (firmware, battery) is shown. Robots found on the laptop's ports that
+are not in the inventory are listed too. Printers are asked over OctoPrint's API.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -66,17 +68,70 @@ def _printer_status(printer: PrinterConfig, timeout: float) -> tuple[bool, str]:
     return True, _("OctoPrint %(v)s prêt", v=resp.json().get("server", "?"))
 
 
-def probe_kit(kit: KitConfig, timeout: float = 3.0) -> dict[str, Any]:
+def _describe(result: dict[str, Any]) -> str:
+    info = result.get("info") or {}
+    parts = [_("répond")]
+    if info.get("firmware"):
+        parts.append(str(info["firmware"]))
+    if info.get("battery_percent") is not None:
+        parts.append(_("batterie %(p)s %%", p=round(float(info["battery_percent"]))))
+    return " · ".join(parts)
+
+
+def _checked_by_drivers(kit: KitConfig, timeout: float) -> dict[str, dict[str, Any]]:
+    from robots.fleet import Fleet
+
+    fleet = Fleet.from_kit(kit.robots, timeout=timeout)
+    try:
+        return {r.robot_id: r.to_dict() for r in fleet.check()}
+    finally:
+        fleet.close()
+
+
+def _unknown_robots(kit: KitConfig) -> list[dict[str, Any]]:
+    """Robots plugged into this laptop that the inventory does not list."""
+    from robots.drivers import FAMILIES, RobotError, driver_class
+
+    listed = {r.connection.port for r in kit.robots if r.connection.type == "serial"}
+    unknown = []
+    for family in FAMILIES:
+        try:
+            found = driver_class(family).find(1.0)
+        except (ImportError, RobotError, OSError):
+            continue
+        for robot in found:
+            port = robot.connection.get("port")
+            if port and port not in listed:
+                unknown.append({"kind": "unknown", "id": port, "name": robot.label,
+                                "family": robot.family, "simulated": False, "ok": True,
+                                "status": _("présent mais absent de kit.yaml")})
+    return unknown
+
+
+def probe_kit(kit: KitConfig, timeout: float = 3.0,
+              robot_check: Callable[[], dict[str, dict[str, Any]]] | None = None
+              ) -> dict[str, Any]:
+    """Check every robot and printer; ``robot_check`` lets the running station use its
+    own fleet (a serial port cannot be opened twice)."""
+    checked = robot_check() if robot_check is not None else _checked_by_drivers(kit, timeout)
     items = []
     for robot in kit.robots:
-        ok, status = _robot_status(robot, timeout)
+        result = checked.get(robot.id)
+        if result is not None and result.get("ok"):
+            ok, status = True, _describe(result)
+            battery = (result.get("info") or {}).get("battery_percent")
+        else:
+            ok, status = _robot_status(robot, timeout) if result is None else (
+                False, result.get("message") or _("ne répond pas"))
+            battery = None
         items.append({"kind": "robot", "id": robot.id, "name": robot.name,
                       "family": robot.family, "simulated": robot.simulated, "ok": ok,
-                      "status": status})
+                      "status": status, "battery": battery})
     for printer in kit.printers:
         ok, status = _printer_status(printer, timeout)
         items.append({"kind": "printer", "id": printer.id, "name": printer.name,
                       "backend": printer.backend, "simulated": printer.simulated, "ok": ok,
                       "status": status})
+    items.extend(_unknown_robots(kit))
     return {"ok": all(i["ok"] for i in items), "items": items,
             "missing": [i["id"] for i in items if not i["ok"]]}

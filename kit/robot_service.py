@@ -1,9 +1,9 @@
 """The kit's robots as the station drives them.
 
-Uploads run in a thread pool so a slow or lost robot never holds a web page;
-each robot's latest status (stage, message) is kept for the group's screen and
-announced on the live channel. ``stop_all`` has its own threads, so it reaches
-every robot in parallel even while uploads are busy.
+The fleet (``robots/fleet.py``) runs uploads on a thread pool, so a slow or lost
+robot never holds a web page, and stops every robot in parallel. This module adds
+what the station needs on top: each robot's latest stage and message for the
+group's screen, announced on the live channel.
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from kit.config import KitConfig
 from kit.i18n import _
 from kit.live import broker
-from robots.drivers import RobotDriver, RobotError, Stage, Status, StatusEvent, create_driver
-
-FINAL_STAGES = {"running", "error", "lost"}
+from robots.drivers import RobotDriver, RobotError, Stage, Status, StatusEvent
+from robots.fleet import Fleet
 
 
 @dataclass
@@ -38,20 +37,20 @@ class RobotState:
 
 
 class RobotService:
+    """The station's side of the kit's :class:`robots.fleet.Fleet`: who is sending what,
+    and each robot's latest stage for the group's screen."""
+
     def __init__(self, kit: KitConfig) -> None:
         self.kit = kit
-        self.drivers: dict[str, RobotDriver] = {}
-        self.states: dict[str, RobotState] = {}
+        self.fleet = Fleet.from_kit(kit.robots)
+        self.states: dict[str, RobotState] = {r.id: RobotState(r.id) for r in kit.robots}
         self._lock = threading.Lock()
-        size = max(2, len(kit.robots))
-        self._uploads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="robot-upload")
-        self._stops = ThreadPoolExecutor(max_workers=size, thread_name_prefix="robot-stop")
-        for robot in kit.robots:
-            driver = create_driver(robot.family, robot.id, robot.connection.model_dump(),
-                                   name=robot.name)
+        for driver in self.fleet.drivers.values():
             driver.add_listener(self._on_status)
-            self.drivers[robot.id] = driver
-            self.states[robot.id] = RobotState(robot.id)
+
+    @property
+    def drivers(self) -> dict[str, RobotDriver]:
+        return self.fleet.drivers
 
     # ---- status -------------------------------------------------------------------------
     def _update(self, robot_id: str, **values: Any) -> RobotState:
@@ -81,77 +80,56 @@ class RobotService:
     # ---- upload -------------------------------------------------------------------------
     def send(self, robot_id: str, program: dict[str, Any], *, group_id: int | None = None,
              done: Callable[[bool, str], None] | None = None) -> Future:
-        """Compile, send and start ``program`` in the background."""
-        if robot_id not in self.drivers:
+        """Compile, send and start ``program`` in the background (the fleet's pool)."""
+        if robot_id not in self.fleet.drivers:
             raise KeyError(robot_id)
         self._update(robot_id, group_id=group_id, stage=str(Stage.COMPILING), fraction=0.0,
                      message="", status="uploading")
-        return self._uploads.submit(self._send, robot_id, program, done)
-
-    def _send(self, robot_id: str, program: dict[str, Any],
-              done: Callable[[bool, str], None] | None) -> tuple[bool, str]:
-        driver = self.drivers[robot_id]
 
         def progress(stage: Stage, fraction: float) -> None:
             self._update(robot_id, stage=str(stage), fraction=round(fraction, 3))
 
-        try:
-            if driver.status in (Status.DISCONNECTED, Status.LOST, Status.ERROR):
-                driver.connect()
-            driver.upload(program, progress)
-        except RobotError as exc:
-            stage = "lost" if exc.code in ("lost", "timeout") else "error"
-            self._update(robot_id, stage=stage, message=exc.message)
-            ok, message = False, exc.message
-        except Exception as exc:  # noqa: BLE001 - a robot must never take the station down
-            message = _("Erreur inattendue du robot : %(err)s", err=exc)
-            self._update(robot_id, stage="error", message=message)
-            ok = False
-        else:
+        future = self.fleet.upload(robot_id, program, progress)
+        future.add_done_callback(lambda f: self._finished(robot_id, f, done))
+        return future
+
+    def _finished(self, robot_id: str, future: Future,
+                  done: Callable[[bool, str], None] | None) -> None:
+        exc = future.exception()
+        if exc is None:
             ok, message = True, _("Le robot exécute le programme.")
             self._update(robot_id, stage="running", fraction=1.0, message=message)
+        elif isinstance(exc, RobotError):
+            ok, message = False, exc.message
+            self._update(robot_id, stage="lost" if exc.code in ("lost", "timeout") else "error",
+                         message=message)
+        else:  # a robot must never take the station down
+            ok, message = False, _("Erreur inattendue du robot : %(err)s", err=exc)
+            self._update(robot_id, stage="error", message=message)
         if done is not None:
             done(ok, message)
-        return ok, message
 
     # ---- stop every robot ---------------------------------------------------------------
     def stop_all(self, timeout: float = 1.0) -> dict[str, Any]:
         """Stop every robot of the kit in parallel; report which answered in time."""
-        start = time.monotonic()
-        futures = {robot_id: self._stops.submit(self._stop_one, robot_id)
-                   for robot_id in self.drivers}
-        wait(futures.values(), timeout=timeout)
+        report = self.fleet.stop_all(deadline=timeout)
         results = {}
-        for robot_id, fut in futures.items():
-            if not fut.done():
-                results[robot_id] = {"ok": False, "message": _("pas de réponse en %(s)s s",
-                                                                s=f"{timeout:g}")}
+        for robot_id in self.fleet.drivers:
+            outcome = report.results.get(robot_id)
+            if outcome is None:
+                results[robot_id] = {"ok": True, "message": _("pas connecté")}
+            elif outcome == "stopped":
+                results[robot_id] = {"ok": True, "message": _("arrêté")}
             else:
-                ok, message = fut.result()
-                results[robot_id] = {"ok": ok, "message": message}
-        elapsed = time.monotonic() - start
+                results[robot_id] = {"ok": False, "message": outcome}
         broker.publish({"type": "robots.stop_all", "group_id": None, "class_id": None,
                         "payload": {"results": results}})
-        return {"elapsed_s": round(elapsed, 3), "robots": results,
+        return {"elapsed_s": round(report.seconds, 3), "robots": results,
                 "ok": all(r["ok"] for r in results.values())}
 
-    def _stop_one(self, robot_id: str) -> tuple[bool, str]:
-        driver = self.drivers[robot_id]
-        if driver.status in (Status.DISCONNECTED,):
-            return True, _("pas connecté")
-        try:
-            driver.stop()
-        except RobotError as exc:
-            return False, exc.message
-        except Exception as exc:  # noqa: BLE001
-            return False, str(exc)
-        return True, _("arrêté")
+    def check(self) -> dict[str, dict[str, Any]]:
+        """Kit check: connect and describe every robot (battery, firmware) in parallel."""
+        return {r.robot_id: r.to_dict() for r in self.fleet.check()}
 
     def close(self) -> None:
-        self._uploads.shutdown(wait=False, cancel_futures=True)
-        self._stops.shutdown(wait=False, cancel_futures=True)
-        for driver in self.drivers.values():
-            try:
-                driver.close()
-            except Exception:  # noqa: BLE001
-                pass
+        self.fleet.close()

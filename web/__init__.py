@@ -9,6 +9,7 @@ def register_blueprints(app) -> None:
     from web import facilitator
     from web import figures
     from web import live
+    from web import printing
     from web import pupil
     from web import pupil_api
     from web import robots_api
@@ -27,3 +28,4 @@ def register_blueprints(app) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(pupil_api.bp)
     app.register_blueprint(robots_api.bp)
+    app.register_blueprint(printing.bp)

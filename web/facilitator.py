@@ -42,7 +42,7 @@ def kit_check():
     """Kit check on arrival: which robots and printers of the inventory answer."""
     from kit.probe import probe_kit
 
-    report = probe_kit(station().kit, timeout=2.0)
+    report = probe_kit(station().kit, timeout=2.0, robot_check=station().robots.check)
     return render_template("facilitator/kit.html", kit=station().kit, report=report)
 
 

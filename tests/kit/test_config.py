@@ -116,4 +116,4 @@ def test_check_finds_missing_hardware(tmp_path):
                 "    connection: {type: serial, port: /dev/ttyACM97}\n")
     result = CliRunner().invoke(main, ["check", "--kit", str(kit)])
     assert result.exit_code == 1
-    assert "/dev/ttyACM97 absent" in result.output
+    assert "ne répond pas" in result.output and "/dev/ttyACM97" in result.output

@@ -1,0 +1,150 @@
+"""Peers and stations for the printing screens: the printers' OctoPrint, stations, groups.
+
+The real OctoPrint server is the one of ``tests/printers/conftest.py``: when the printers'
+tests ran first in this pytest session their server is reused (never a second one), else
+it is started here the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.printers.conftest import (  # noqa: F401 - fixtures shared with the library tests
+    OctoPrintPeer,
+    connect_virtual,
+    prusa_slicer,
+    start_octoprint,
+)
+
+KEY_ENV = "MALLETTE_TEST_OCTOPRINT_KEY"
+
+
+def _other_definitions(request: pytest.FixtureRequest, name: str) -> list:
+    """The same fixture defined by other conftests (pytest keeps them by node)."""
+    manager = request._fixturemanager
+    found = []
+    for table in ("_arg2node2fixturedefs", "_arg2nodeid2fixturedefs", "_arg2fixturedefs"):
+        by_owner = getattr(manager, table, None)
+        if by_owner is None:
+            continue
+        for owner, defs in by_owner.get(name, {}).items():
+            if "printweb" not in str(getattr(owner, "nodeid", owner)):
+                found.extend(defs)
+        break
+    return found
+
+
+@pytest.fixture(scope="session")
+def octoprint(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintPeer]:
+    """The session's OctoPrint: the printers' tests' server if it is already running."""
+    for fixturedef in _other_definitions(request, "octoprint"):
+        cached = getattr(fixturedef, "cached_result", None)
+        if cached and cached[0] is not None:
+            yield cached[0]
+            return
+    peer = start_octoprint(tmp_path_factory.mktemp("octoprint-printweb"))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def octoprint_ready(octoprint: OctoPrintPeer) -> OctoPrintPeer:
+    """The server answering and its Virtual Printer connected and idle."""
+    from printers.octoprint import OctoPrintClient
+
+    if octoprint.process.poll() is not None:
+        octoprint.start()
+    with OctoPrintClient(octoprint.url, octoprint.api_key) as client:
+        if client.connection_state() != "Operational":
+            connect_virtual(octoprint)
+        deadline = time.monotonic() + 60
+        while client.job().is_active and time.monotonic() < deadline:
+            time.sleep(0.5)
+    os.environ[KEY_ENV] = octoprint.api_key
+    return octoprint
+
+
+def make_station(data_dir: Path, printers: list) -> object:
+    """A station (test mode, no worker thread) whose kit has ``printers``."""
+    from kit.app import create_app, limiter
+    from kit.config import KitConfig
+
+    app = create_app(data_dir=data_dir, kit=KitConfig(printers=printers), testing=True)
+    limiter.reset()
+    app.extensions["mallette_printing"].batch_delay = 0
+    return app
+
+
+def octoprint_printer(peer: OctoPrintPeer):  # noqa: ANN201
+    from kit.config import PrinterConfig
+
+    return PrinterConfig(id="octo", name="Imprimante OctoPrint", backend="octoprint",
+                         url=peer.url, api_key_env=KEY_ENV)
+
+
+def simulated_printer():  # noqa: ANN201
+    from kit.config import PrinterConfig
+
+    return PrinterConfig(id="imprimante-1", name="Imprimante 1", backend="simulated")
+
+
+def seed_printing_class(app, session_number: int = 8) -> dict:
+    """A facilitator, a class with two groups, session ``session_number`` open."""
+    from kit.app import station
+    from kit.models import Facilitator
+    from kit.roster import create_class, create_group, create_school
+    from kit.security import hash_password
+    from kit.sessions import open_session
+
+    with app.app_context(), station().sessions() as db:
+        fac = Facilitator(name="Camille", password_hash=hash_password("mot-de-passe-test"))
+        db.add(fac)
+        school = create_school(db, "École des Tilleuls", "Brioude")
+        cls = create_class(db, school, "CM1 vert", "CM1")
+        g1 = create_group(db, cls, "Les Fusées", "Léa, Noé")
+        g2 = create_group(db, cls, "Les Comètes", "Jade, Sami")
+        db.flush()
+        sess, _new = open_session(db, cls, session_number)
+        db.commit()
+        return {"facilitator_id": fac.id, "class_id": cls.id, "group_id": g1.id,
+                "other_group_id": g2.id, "session_id": sess.id, "join_code": g1.join_code}
+
+
+def client_as(app, role: str, ids: dict, group_key: str = "group_id"):  # noqa: ANN201
+    """A test client logged in as ``role``, with the page's CSRF token in its headers."""
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        if role == "facilitator":
+            sess.update(role="facilitator", facilitator_id=ids["facilitator_id"])
+        elif role == "teacher":
+            sess.update(role="teacher", class_id=ids["class_id"])
+        else:
+            sess.update(role="group", group_id=ids[group_key], class_id=ids["class_id"])
+    html = client.get("/").get_data(as_text=True)
+    if 'csrf-token' not in html:
+        html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on the home page"
+    client.environ_base["HTTP_X_CSRFTOKEN"] = match.group(1)
+    return client
+
+
+def wait_for(app, predicate, timeout: float = 120.0, step: float = 0.5):  # noqa: ANN001, ANN201
+    """Run the print worker's turns until ``predicate()`` is true (or time out)."""
+    service = app.extensions["mallette_printing"]
+    deadline = time.monotonic() + timeout
+    while True:
+        service.tick(force_batch=True)
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the print queue")
+        time.sleep(step)
