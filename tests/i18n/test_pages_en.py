@@ -28,6 +28,8 @@ PAGES = [
     ("facilitator", "/animateur/classes/{class_id}/codes", "Type your group's code"),
     ("facilitator", "/animateur/mallette", "Check the kit"),
     ("facilitator", "/animateur/chiffres/", "Key figures"),
+    ("facilitator", "/animateur/impressions", "To approve"),
+    ("facilitator", "/animateur/impressions/gcode", "Check and send"),
     ("teacher", "/enseignant/", "The five skills, by group"),
     ("teacher", "/enseignant/rapport", "Robotics and 3D printing cycle"),
     ("group", "/groupe/", "Wait: the session is about to start."),
