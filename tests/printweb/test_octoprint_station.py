@@ -73,6 +73,11 @@ def test_name_tag_from_blocks_to_a_printed_object(tmp_path, octoprint_ready, pru
         assert finished.payload == {"job_id": job_id, "title": _job(app, job_id).title,
                                     "state": "done"}
         assert finished.group_id == ids["group_id"] and finished.class_id == ids["class_id"]
+        from kit.models import Group
+        from kit.progress import group_progress
+
+        progress = group_progress(db, db.get(Group, ids["group_id"]))
+        assert progress.objects_printed == 1  # the group's progress counts the printed tag
     assert "imprimé" in fac.get("/animateur/impressions").get_data(as_text=True)
 
 
