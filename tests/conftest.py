@@ -116,3 +116,14 @@ def output_dir(request) -> Path:
     path = OUTPUT_DIR / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def octoprint(tmp_path_factory):
+    """One real OctoPrint server (Virtual Printer) for the whole test session, shared by
+    the printing library's tests and the station's printing tests."""
+    from tests.printers.conftest import start_octoprint
+
+    peer = start_octoprint(tmp_path_factory.mktemp("octoprint"))
+    yield peer
+    peer.stop()

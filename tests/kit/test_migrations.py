@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,17 +61,20 @@ def _pg_bin() -> Path:
 def postgres_url(tmp_path_factory):
     """A throwaway PostgreSQL server on a free loopback port, run as an unprivileged user."""
     pg = _pg_bin()
-    base = tmp_path_factory.mktemp("pg")
+    # not under pytest's own temp folder: pytest makes it private (0700) at each start,
+    # and the server runs as another user
+    base = Path(tempfile.mkdtemp(prefix="mallette-pg-"))
     data = base / "data"
     run_as: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root
-        user = "postgres" if shutil.which("runuser") else None
-        if user is None:
+        if shutil.which("runuser") is None:
             missing("runuser not available to start PostgreSQL as an unprivileged user")
-        os.chmod(base, 0o777)
-        for parent in list(base.parents)[:3]:
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)
-        run_as = ["runuser", "-u", user, "--"]
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            missing("no 'postgres' system user to run PostgreSQL (apt-get install postgresql)")
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(run_as + [str(pg / "initdb"), "-D", str(data), "-U", "mallette",
                              "--auth=trust", "-E", "UTF8", "--locale=C"],
                    check=True, capture_output=True)
@@ -95,6 +100,7 @@ def postgres_url(tmp_path_factory):
     finally:
         subprocess.run(run_as + [str(pg / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
                        capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_postgresql_migrations(postgres_url):

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,14 +119,6 @@ def start_octoprint(basedir: Path) -> OctoPrintPeer:
         log = (basedir / "serve.log").read_text(errors="replace")[-3000:]
         pytest.fail(f"{exc}\n{log}", pytrace=False)
     return peer
-
-
-@pytest.fixture(scope="session")
-def octoprint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintPeer]:
-    """One real OctoPrint server for the session, its Virtual Printer connected."""
-    peer = start_octoprint(tmp_path_factory.mktemp("octoprint"))
-    yield peer
-    peer.stop()
 
 
 @pytest.fixture(scope="session")

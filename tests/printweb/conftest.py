@@ -1,8 +1,7 @@
 """Peers and stations for the printing screens: the printers' OctoPrint, stations, groups.
 
-The real OctoPrint server is the one of ``tests/printers/conftest.py``: when the printers'
-tests ran first in this pytest session their server is reused (never a second one), else
-it is started here the same way.
+The real OctoPrint server is the session's one (``octoprint`` in ``tests/conftest.py``),
+shared with the printing library's tests.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,35 +21,6 @@ from tests.printers.conftest import (  # noqa: F401 - fixtures shared with the l
 )
 
 KEY_ENV = "MALLETTE_TEST_OCTOPRINT_KEY"
-
-
-def _other_definitions(request: pytest.FixtureRequest, name: str) -> list:
-    """The same fixture defined by other conftests (pytest keeps them by node)."""
-    manager = request._fixturemanager
-    found = []
-    for table in ("_arg2node2fixturedefs", "_arg2nodeid2fixturedefs", "_arg2fixturedefs"):
-        by_owner = getattr(manager, table, None)
-        if by_owner is None:
-            continue
-        for owner, defs in by_owner.get(name, {}).items():
-            if "printweb" not in str(getattr(owner, "nodeid", owner)):
-                found.extend(defs)
-        break
-    return found
-
-
-@pytest.fixture(scope="session")
-def octoprint(request: pytest.FixtureRequest,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintPeer]:
-    """The session's OctoPrint: the printers' tests' server if it is already running."""
-    for fixturedef in _other_definitions(request, "octoprint"):
-        cached = getattr(fixturedef, "cached_result", None)
-        if cached and cached[0] is not None:
-            yield cached[0]
-            return
-    peer = start_octoprint(tmp_path_factory.mktemp("octoprint-printweb"))
-    yield peer
-    peer.stop()
 
 
 @pytest.fixture
