@@ -126,10 +126,13 @@ class GroupState:
     challenges_passed: list[str] = field(default_factory=list)
     challenges_tried: int = 0
     prints_queued: int = 0
+    prints_done: int = 0
     last: str = ""
 
     @property
     def state(self) -> str:
+        if self.prints_done:
+            return "printed"
         if self.prints_queued:
             return "print_queued"
         if self.challenges_passed:
@@ -146,7 +149,8 @@ class GroupState:
         return {"group_id": self.group_id, "state": self.state, "joined": self.joined,
                 "programs_saved": self.programs_saved, "programs_sent": self.programs_sent,
                 "challenges_passed": self.challenges_passed,
-                "challenges_tried": self.challenges_tried, "prints_queued": self.prints_queued}
+                "challenges_tried": self.challenges_tried, "prints_queued": self.prints_queued,
+                "prints_done": self.prints_done}
 
 
 def group_states(db: DbSession, sess: Session) -> dict[int, GroupState]:
@@ -171,6 +175,8 @@ def group_states(db: DbSession, sess: Session) -> dict[int, GroupState]:
                 st.challenges_passed.append(cid)
         elif ev.type == events.PRINT_QUEUED:
             st.prints_queued += 1
+        elif ev.type == events.PRINT_FINISHED and ev.payload.get("state") == "done":
+            st.prints_done += 1
     return states
 
 
@@ -188,4 +194,5 @@ def session_summary(db: DbSession, sess: Session) -> dict[str, Any]:
         "challenges_passed": dict(passed),
         "groups_with_a_challenge": sum(1 for s in states.values() if s.challenges_passed),
         "prints_queued": sum(s.prints_queued for s in states.values()),
+        "prints_done": sum(s.prints_done for s in states.values()),
     }
