@@ -88,6 +88,7 @@ def test_anonymise_then_delete_a_class(app, client, seeded):
     client.post(f"{cls_url}/seances", data={"number": "1", "csrf_token": token})
     client.post(f"{cls_url}/anonymiser", data={"csrf_token": token})
     page = _page(client.get(cls_url))
+    assert "<title>CE2 bleu — Mallette</title>" in page and page.count("danger-zone") == 1
     assert "<td>Léa, Noé</td>" not in page and "<td>élève 1, élève 2</td>" in page
     wrong = client.post(f"{cls_url}/supprimer", data={"confirm": "CE2", "csrf_token": token},
                         follow_redirects=True)
