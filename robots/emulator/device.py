@@ -213,6 +213,8 @@ class EmulatedBoard:
         while True:
             with self._cond:
                 pending = len(self._in)
+                if pending and self._in[-1] == 0x04:
+                    pending -= 1  # the end-of-data byte is not counted in the window
             if pending > granted - taken:
                 self.overruns += pending - (granted - taken)
                 granted = taken + pending  # count each extra byte once

@@ -57,7 +57,7 @@ _BOARD_HELPERS = (
     "  s+=len(d)\n"
     "  for x in d:\n"
     "   a=(a+x)%65521;b=(b+a)%65521\n"
-    " f.close();print(s,a,b)\n",
+    " f.close();return (s,a,b)\n",
     "def _mcp(s,d):\n"
     " i=open(s,'rb');o=open(d,'wb')\n"
     " while 1:\n"
@@ -76,7 +76,8 @@ _BOARD_HELPERS = (
 
 # What the interrupted program left in the REPL's globals takes RAM the upload needs.
 _FREE_RAM = ("__g=globals()\nfor __k in list(__g):\n if __k[:2]!='__':\n  del __g[__k]\n"
-             "import gc\ngc.collect()\nimport os\nprint(hasattr(os,'rename'))")
+             "import gc\ngc.collect()\nimport os\n")
+_RENAME_PROBE = "print(hasattr(os,'rename'))\n"
 
 
 def _checked(code: str) -> str:
@@ -244,7 +245,9 @@ class RawRepl:
         total = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + total
         per_try = max(1.0, total / tries)
-        checked = _checked(code)
+        # raw-paste is flow-controlled end to end; the paced plain raw REPL is where a
+        # byte can be lost, so there the command travels checked
+        checked = code if self.raw_paste else _checked(code)
         for attempt in range(tries):
             left = deadline - time.monotonic()
             last = attempt == tries - 1 or left <= per_try
@@ -345,7 +348,7 @@ class RawRepl:
 
     # ---- files -------------------------------------------------------------------------
     def remote_checksum(self, name: str, timeout: float | None = None) -> tuple[int, int, int]:
-        out = self.exec_retry(f"_mck({name!r})", timeout).split()
+        out = self.exec_retry(f"print(*_mck({name!r}))", timeout).split()
         if len(out) != 3:
             raise RobotError(_("Le robot « %(name)s » n'a pas pu relire le fichier.",
                                name=self.name), code="verify")
@@ -366,9 +369,16 @@ class RawRepl:
         can_rename = self._setup()
         for attempt in range(attempts):
             try:
-                self._send_temp(data, progress)
-                progress("verifying", 0.0)
-                got = self.remote_checksum(TEMP_NAME)
+                if self.raw_paste and len(data) <= 4096:
+                    got, installed = self._send_small(data, progress,
+                                                      target if can_rename else None)
+                    if got == expected and installed:
+                        progress("verifying", 1.0)
+                        return
+                else:
+                    self._send_temp(data, progress)
+                    progress("verifying", 0.0)
+                    got = self.remote_checksum(TEMP_NAME)
             except RobotError as exc:
                 if exc.code not in ("verify", "board_error", "protocol"):
                     raise
@@ -389,7 +399,7 @@ class RawRepl:
         else:
             # One command, run by the board itself: a cut cable cannot stop it halfway;
             # then the copy is read back before the temporary file goes.
-            out = self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})\n_mck({target!r})",
+            out = self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})\nprint(*_mck({target!r}))",
                                   timeout=max(self.timeout, 10)).split()
             if tuple(int(x) for x in out[-3:]) != expected:
                 raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
@@ -399,10 +409,42 @@ class RawRepl:
 
     def _setup(self) -> bool:
         """Define the board-side helpers; True if the firmware's ``os`` can rename."""
-        can_rename = self.exec_retry(_FREE_RAM).strip() == "True"
-        for helper in _BOARD_HELPERS:
-            self.exec_retry(helper)
+        if self.raw_paste:  # a modern board (known from an earlier command): one command
+            out = self.exec_retry(_FREE_RAM + "".join(_BOARD_HELPERS) + _RENAME_PROBE)
+            return out.strip() == "True"
+        can_rename = self.exec_retry(_FREE_RAM + _RENAME_PROBE).strip() == "True"
+        if self.raw_paste:
+            self.exec_retry("".join(_BOARD_HELPERS))
+        else:
+            for helper in _BOARD_HELPERS:
+                self.exec_retry(helper)
         return can_rename
+
+    def _send_small(self, data: bytes, progress: Callable[[str, float], None],
+                    install: str | None) -> tuple[tuple[int, int, int], bool]:
+        """Raw-paste boards: one command writes, closes and reads back the temporary file,
+        and, if the board finds the checksum the station expects, renames it into place.
+
+        Raw-paste compiles the whole command before running it, so a cut connection
+        leaves nothing done; the board installs only a file it checked itself.
+        """
+        expected = _adler_parts(data)
+        code = (f"_mf=open({TEMP_NAME!r},'wb')\n_mo=0\n"
+                f"_mw({data!r},{len(data)},{sum(data)},0)\n_mf.close()\n"
+                f"_r=_mck({TEMP_NAME!r})\nprint(*_r)\n")
+        if install:
+            code += (f"if _r=={expected!r}:\n try:\n  os.remove({install!r})\n"
+                     f" except OSError:\n  pass\n os.rename({TEMP_NAME!r},{install!r})\n"
+                     " print('INSTALLED')\n")
+        progress("sending", 0.0)
+        out = self.exec_retry(code).split()
+        progress("sending", 1.0)
+        progress("verifying", 0.0)
+        if len(out) < 4 or out[0] != str(len(data)):
+            raise RobotError(_("Le robot « %(name)s » a mal reçu le programme.",
+                               name=self.name), code="verify")
+        size, a, b = (int(x) for x in out[1:4])
+        return (size, a, b), out[4:] == ["INSTALLED"]
 
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
         """Append the chunks to the temporary file, each exactly once.
