@@ -15,6 +15,7 @@ done by the board itself in one command, then checked again).
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -101,7 +102,7 @@ class RawRepl:
     """One board's raw REPL. Not thread-safe: the driver holds a lock around it."""
 
     def __init__(self, link: Link, name: str = "robot", timeout: float = 5.0,
-                 pacing: Pacing | None = None) -> None:
+                 pacing: Pacing | None = None, abort: threading.Event | None = None) -> None:
         self.link = link
         self.name = name
         self.timeout = timeout
@@ -110,13 +111,20 @@ class RawRepl:
         self._can_rename: bool | None = None  # the firmware's os.rename, once probed
         self._buf = bytearray()
         self.in_raw = False
+        self.abort = abort or threading.Event()
 
     # ---- low level ---------------------------------------------------------------------
     def _lost(self, exc: BaseException | None = None) -> RobotLost:
         return RobotLost(_("La liaison avec le robot « %(name)s » est coupée : vérifiez le câble "
                            "ou la connexion, puis réessayez.", name=self.name))
 
+    def _check_abort(self) -> None:
+        if self.abort.is_set():
+            raise RobotError(_("Envoi interrompu : le robot « %(name)s » a été arrêté.",
+                               name=self.name), code="stopped", retry=True)
+
     def _write(self, data: bytes) -> None:
+        self._check_abort()
         try:
             self.link.write(data)
         except LinkClosed as exc:
@@ -140,6 +148,7 @@ class RawRepl:
                 out = bytes(self._buf[:end])
                 del self._buf[:end]
                 return out
+            self._check_abort()
             left = deadline - time.monotonic()
             if left <= 0:
                 raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
