@@ -222,6 +222,9 @@ class RawRepl:
         self._write_paced(data)
         self._write(b"\x04")
         reply = self.read_until(b"\x04>", timeout)
+        stale = reply.rfind(RAW_BANNER, 0, max(0, reply.find(b"OK")))
+        if stale >= 0:  # banners from Ctrl-A sent again while entering the raw REPL
+            reply = reply[stale + len(RAW_BANNER):]
         if not reply.startswith(b"OK"):
             raise RobotError(_("Le robot « %(name)s » a répondu de façon inattendue : %(reply)s",
                                name=self.name, reply=reply[:60].decode(errors="replace")),
@@ -434,6 +437,12 @@ class RawRepl:
             out = self.exec_retry(_FREE_RAM + "".join(_BOARD_HELPERS) + _RENAME_PROBE)
             self._can_rename = out.strip() == "True"
             return self._can_rename
+        half = self.timeout / 2
+        try:
+            # plain, not as a checked literal: on a full heap even that could not be parsed
+            self.exec(_FREE_RAM, timeout=half)
+        except (ReplError, RobotTimeout):
+            self.enter_raw(timeout=half)  # a silent board fails here, within the timeout
         can_rename = self.exec_retry(_FREE_RAM + _RENAME_PROBE).strip() == "True"
         if self.raw_paste:
             self.exec_retry("".join(_BOARD_HELPERS))

@@ -137,7 +137,7 @@ def test_cut_mid_upload_never_leaves_half_a_program(microbit, cut_fraction):
     links[-1].armed = True
     with pytest.raises(RobotError) as err:
         cut.upload(marker_program(2))
-    assert err.value.code == "lost"
+    assert err.value.code == "lost", getattr(err.value, "traceback", err.value.message)
     assert "Maqueen bleu" in err.value.message and "coupée" in err.value.message
     assert cut.status == Status.LOST
 
