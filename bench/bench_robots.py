@@ -139,14 +139,33 @@ def main() -> None:
     else:
         print("QEMU micro:bit: skipped,", qemu.available())
 
-    with EmulatedBoard(folder / "emu") as emu:
-        ours = station_rounds(emu.port, data)
-        theirs = [mpremote_upload(emu.port, data) for _ in range(ROUNDS)]
+    for latency in (0.0, 0.001):
+        emulator_bench(folder, data, source, latency)
+
+    thymio_and_stop_all(folder)
+
+
+def emulator_bench(folder: Path, data: bytes, source: Path, latency: float) -> None:
+    with EmulatedBoard(folder / f"emu{latency}", latency=latency) as emu:
+        # interleaved, so both see the same machine load (no reconnection pause here)
+        link = SerialLink(emu.port)
+        repl = RawRepl(link, "bench", timeout=5)
+        station_upload(repl, data)  # first contact: the station learns the board's modes
+        ours, theirs = [], []
+        for _ in range(2 * ROUNDS):
+            ours.append(station_upload(repl, data))
+            theirs.append(mpremote_upload(emu.port, data))
+        link.close()
         cli = [mpremote_cli(emu.port, source) for _ in range(ROUNDS)]
-        report("Raw-paste emulator", data, ours, theirs, "mpremote cp + reset")
+        report(f"Raw-paste emulator, reply latency {latency * 1000:g} ms"
+               + (" (USB full-speed frame)" if latency else ""), data, ours, theirs,
+               "mpremote cp + reset")
         print(f"  (mpremote command line cp + soft-reset: {statistics.median(cli) * 1000:.1f} ms;"
               f" window overruns by any client: {emu.overruns})")
 
+
+
+def thymio_and_stop_all(folder: Path) -> None:
     from robots.emulator import aseba_playground
 
     if aseba_playground.available() is None:
@@ -169,6 +188,7 @@ def main() -> None:
             AsebaBridge.stop_all()
 
     if qemu.available() is None:
+        firmware = qemu.firmware_bin(folder)
         boards = [qemu.QemuMicrobit(firmware).start() for _ in range(6)]
         try:
             fleet = Fleet.from_kit([

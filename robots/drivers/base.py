@@ -134,6 +134,8 @@ class RobotDriver(abc.ABC):
         self.status = Status.DISCONNECTED
         self._listeners: list[StatusListener] = []
         self._lock = threading.RLock()
+        # set by stop(): a running upload gives up at its next read, so stop gets the robot
+        self.abort = threading.Event()
 
     # ---- discovery -------------------------------------------------------------------
     @classmethod
@@ -184,8 +186,15 @@ class RobotDriver(abc.ABC):
             self._emit(Status.RUNNING)
 
     def stop(self) -> None:
-        """Stop the motors and the program. Does not wait for a running upload."""
-        self._guard(self._do_stop)
+        """Stop the motors and the program, interrupting an upload in progress."""
+        self.abort.set()
+        acquired = self._lock.acquire(timeout=min(self.timeout, 0.8))
+        try:
+            self.abort.clear()
+            self._guard(self._do_stop)
+        finally:
+            if acquired:
+                self._lock.release()
         self._emit(Status.STOPPED)
 
     def close(self) -> None:
@@ -198,8 +207,9 @@ class RobotDriver(abc.ABC):
         try:
             return call()
         except RobotError as exc:
-            self._emit(Status.LOST if exc.code in ("lost", "timeout") else Status.ERROR,
-                       exc.message)
+            if exc.code != "stopped":  # stop() reports its own status
+                self._emit(Status.LOST if exc.code in ("lost", "timeout") else Status.ERROR,
+                           exc.message)
             raise
 
     # ---- what a family implements ------------------------------------------------------

@@ -89,7 +89,7 @@ class MicroPythonReplDriver(RobotDriver):
         if self.repl is not None:
             self._do_close()
         link = self.open_link()
-        self.repl = RawRepl(link, self.name, self.timeout, self.pacing)
+        self.repl = RawRepl(link, self.name, self.timeout, self.pacing, abort=self.abort)
         try:
             self.repl.enter_raw()
         except RobotError:

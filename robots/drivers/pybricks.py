@@ -76,7 +76,7 @@ class PybricksDriver(RobotDriver):
             raise self._lost() from exc
         self.hub = hub
         self.repl = RawRepl(link, self.name, self.timeout,
-                            Pacing(chunk=1024, slice=hub.payload, pause=0.0))
+                            Pacing(chunk=1024, slice=hub.payload, pause=0.0), abort=self.abort)
         self._hub_call(hub.start_repl(self.timeout))
         self.repl.enter_raw()
 

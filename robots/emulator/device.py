@@ -39,12 +39,14 @@ class EmulatedBoard:
     """One emulated board; ``port`` is the pty a client opens."""
 
     def __init__(self, root: Path, window: int = 128, raw_paste: bool = True,
-                 consume_delay: float = 0.0005) -> None:
+                 consume_delay: float = 0.0005, latency: float = 0.0) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.window = window
         self.raw_paste_supported = raw_paste
         self.consume_delay = consume_delay  # per window: a board is slower than a PC
+        # a USB full-speed device answers on the next 1 ms frame: set latency=0.001 to model it
+        self.latency = latency
         self.overruns = 0
         self.state: dict[str, Any] = {"motors": [0, 0], "light": "off", "notes": [],
                                       "trace": []}
@@ -126,6 +128,8 @@ class EmulatedBoard:
             data = data.encode()
         if self._closed:
             return
+        if self.latency:
+            time.sleep(self.latency)
         if self.output_hook is not None:
             self.output_hook(data)
             return
@@ -213,6 +217,8 @@ class EmulatedBoard:
         while True:
             with self._cond:
                 pending = len(self._in)
+                if pending and self._in[-1] == 0x04:
+                    pending -= 1  # the end-of-data byte is not counted in the window
             if pending > granted - taken:
                 self.overruns += pending - (granted - taken)
                 granted = taken + pending  # count each extra byte once

@@ -27,6 +27,10 @@ class Link(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def read_nowait(self) -> bytes:
+        """What has already arrived, without waiting."""
+        return self.read(0)
+
     def drain(self, quiet: float = 0.02, limit: float = 0.5) -> bytes:
         """Read and drop input until the line stays quiet for ``quiet`` s."""
         got = bytearray()
@@ -52,6 +56,7 @@ class SerialLink(Link):
             try:
                 self._s = serial.Serial(port, baudrate, timeout=0.05, write_timeout=5,
                                         exclusive=False)
+                self._timeout = 0.05
                 break
             except (serial.SerialException, OSError) as exc:
                 if time.monotonic() > deadline:
@@ -66,12 +71,21 @@ class SerialLink(Link):
 
     def read(self, timeout: float) -> bytes:
         try:
-            self._s.timeout = max(timeout, 0.0)
+            timeout = max(timeout, 0.0)
+            if timeout != self._timeout:  # pyserial reconfigures the port on every change
+                self._s.timeout = self._timeout = timeout
             first = self._s.read(1)
             if not first:
                 return b""
             waiting = self._s.in_waiting
             return first + (self._s.read(waiting) if waiting else b"")
+        except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
+            raise LinkClosed(str(exc)) from exc
+
+    def read_nowait(self) -> bytes:
+        try:
+            waiting = self._s.in_waiting
+            return self._s.read(waiting) if waiting else b""
         except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
             raise LinkClosed(str(exc)) from exc
 

@@ -15,6 +15,7 @@ done by the board itself in one command, then checked again).
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -57,7 +58,7 @@ _BOARD_HELPERS = (
     "  s+=len(d)\n"
     "  for x in d:\n"
     "   a=(a+x)%65521;b=(b+a)%65521\n"
-    " f.close();print(s,a,b)\n",
+    " f.close();return (s,a,b)\n",
     "def _mcp(s,d):\n"
     " i=open(s,'rb');o=open(d,'wb')\n"
     " while 1:\n"
@@ -76,7 +77,8 @@ _BOARD_HELPERS = (
 
 # What the interrupted program left in the REPL's globals takes RAM the upload needs.
 _FREE_RAM = ("__g=globals()\nfor __k in list(__g):\n if __k[:2]!='__':\n  del __g[__k]\n"
-             "import gc\ngc.collect()\nimport os\nprint(hasattr(os,'rename'))")
+             "import gc\ngc.collect()\nimport os\n")
+_RENAME_PROBE = "print(hasattr(os,'rename'))\n"
 
 
 def _checked(code: str) -> str:
@@ -100,21 +102,29 @@ class RawRepl:
     """One board's raw REPL. Not thread-safe: the driver holds a lock around it."""
 
     def __init__(self, link: Link, name: str = "robot", timeout: float = 5.0,
-                 pacing: Pacing | None = None) -> None:
+                 pacing: Pacing | None = None, abort: threading.Event | None = None) -> None:
         self.link = link
         self.name = name
         self.timeout = timeout
         self.pacing = pacing or Pacing()
         self.raw_paste: bool | None = None  # unknown until first tried
+        self._can_rename: bool | None = None  # the firmware's os.rename, once probed
         self._buf = bytearray()
         self.in_raw = False
+        self.abort = abort or threading.Event()
 
     # ---- low level ---------------------------------------------------------------------
     def _lost(self, exc: BaseException | None = None) -> RobotLost:
         return RobotLost(_("La liaison avec le robot « %(name)s » est coupée : vérifiez le câble "
                            "ou la connexion, puis réessayez.", name=self.name))
 
+    def _check_abort(self) -> None:
+        if self.abort.is_set():
+            raise RobotError(_("Envoi interrompu : le robot « %(name)s » a été arrêté.",
+                               name=self.name), code="stopped", retry=True)
+
     def _write(self, data: bytes) -> None:
+        self._check_abort()
         try:
             self.link.write(data)
         except LinkClosed as exc:
@@ -138,6 +148,7 @@ class RawRepl:
                 out = bytes(self._buf[:end])
                 del self._buf[:end]
                 return out
+            self._check_abort()
             left = deadline - time.monotonic()
             if left <= 0:
                 raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
@@ -211,6 +222,9 @@ class RawRepl:
         self._write_paced(data)
         self._write(b"\x04")
         reply = self.read_until(b"\x04>", timeout)
+        stale = reply.rfind(RAW_BANNER, 0, max(0, reply.find(b"OK")))
+        if stale >= 0:  # banners from Ctrl-A sent again while entering the raw REPL
+            reply = reply[stale + len(RAW_BANNER):]
         if not reply.startswith(b"OK"):
             raise RobotError(_("Le robot « %(name)s » a répondu de façon inattendue : %(reply)s",
                                name=self.name, reply=reply[:60].decode(errors="replace")),
@@ -244,7 +258,9 @@ class RawRepl:
         total = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + total
         per_try = max(1.0, total / tries)
-        checked = _checked(code)
+        # raw-paste is flow-controlled end to end; the paced plain raw REPL is where a
+        # byte can be lost, so there the command travels checked
+        checked = code if self.raw_paste else _checked(code)
         for attempt in range(tries):
             left = deadline - time.monotonic()
             last = attempt == tries - 1 or left <= per_try
@@ -296,7 +312,8 @@ class RawRepl:
             while True:
                 if not self._buf:
                     try:
-                        self._buf += self.link.read(0 if remain else 0.1)
+                        self._buf += (self.link.read_nowait() if remain
+                                      else self.link.read(0.1))
                     except LinkClosed as exc:
                         raise self._lost(exc) from exc
                 if not self._buf:
@@ -345,7 +362,7 @@ class RawRepl:
 
     # ---- files -------------------------------------------------------------------------
     def remote_checksum(self, name: str, timeout: float | None = None) -> tuple[int, int, int]:
-        out = self.exec_retry(f"_mck({name!r})", timeout).split()
+        out = self.exec_retry(f"print(*_mck({name!r}))", timeout).split()
         if len(out) != 3:
             raise RobotError(_("Le robot « %(name)s » n'a pas pu relire le fichier.",
                                name=self.name), code="verify")
@@ -363,12 +380,29 @@ class RawRepl:
         """
         progress = progress or (lambda stage, fraction: None)
         expected = _adler_parts(data)
+        if self.raw_paste and self._can_rename and len(data) <= 4096:
+            # a board already known (raw-paste, rename): everything in one command
+            try:
+                if self._send_compact(data, progress, target):
+                    progress("verifying", 1.0)
+                    return
+            except RobotError as exc:
+                if exc.code not in ("verify", "board_error", "protocol"):
+                    raise
+                self.enter_raw()
         can_rename = self._setup()
         for attempt in range(attempts):
             try:
-                self._send_temp(data, progress)
-                progress("verifying", 0.0)
-                got = self.remote_checksum(TEMP_NAME)
+                if self.raw_paste and len(data) <= 4096:
+                    got, installed = self._send_small(data, progress,
+                                                      target if can_rename else None)
+                    if got == expected and installed:
+                        progress("verifying", 1.0)
+                        return
+                else:
+                    self._send_temp(data, progress)
+                    progress("verifying", 0.0)
+                    got = self.remote_checksum(TEMP_NAME)
             except RobotError as exc:
                 if exc.code not in ("verify", "board_error", "protocol"):
                     raise
@@ -389,7 +423,7 @@ class RawRepl:
         else:
             # One command, run by the board itself: a cut cable cannot stop it halfway;
             # then the copy is read back before the temporary file goes.
-            out = self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})\n_mck({target!r})",
+            out = self.exec_retry(f"_mcp({TEMP_NAME!r},{target!r})\nprint(*_mck({target!r}))",
                                   timeout=max(self.timeout, 10)).split()
             if tuple(int(x) for x in out[-3:]) != expected:
                 raise RobotError(_("Le programme n'a pas pu être installé sur le robot "
@@ -399,10 +433,73 @@ class RawRepl:
 
     def _setup(self) -> bool:
         """Define the board-side helpers; True if the firmware's ``os`` can rename."""
-        can_rename = self.exec_retry(_FREE_RAM).strip() == "True"
-        for helper in _BOARD_HELPERS:
-            self.exec_retry(helper)
+        if self.raw_paste:  # a modern board (known from an earlier command): one command
+            out = self.exec_retry(_FREE_RAM + "".join(_BOARD_HELPERS) + _RENAME_PROBE)
+            self._can_rename = out.strip() == "True"
+            return self._can_rename
+        half = self.timeout / 2
+        try:
+            # plain, not as a checked literal: on a full heap even that could not be parsed
+            self.exec(_FREE_RAM, timeout=half)
+        except (ReplError, RobotTimeout):
+            self.enter_raw(timeout=half)  # a silent board fails here, within the timeout
+        can_rename = self.exec_retry(_FREE_RAM + _RENAME_PROBE).strip() == "True"
+        if self.raw_paste:
+            self.exec_retry("".join(_BOARD_HELPERS))
+        else:
+            for helper in _BOARD_HELPERS:
+                self.exec_retry(helper)
+        self._can_rename = can_rename
         return can_rename
+
+    def _send_compact(self, data: bytes, progress: Callable[[str, float], None],
+                      target: str) -> bool:
+        """One short command for a known raw-paste board with ``os.rename``.
+
+        The data arrives as a literal whose length and byte sum the board checks; the
+        file written is read back and compared byte for byte with it; only then does it
+        replace ``target``. Raw-paste compiles the whole command before running any of
+        it: a cut connection leaves the old program untouched.
+        """
+        progress("sending", 0.0)
+        t = TEMP_NAME
+        out = self.exec_retry(
+            f"import os\nd={data!r}\nif len(d)=={len(data)} and sum(d)=={sum(data)}:\n"
+            f" f=open({t!r},'wb');f.write(d);f.close()\n"
+            f" f=open({t!r},'rb');k=f.read()==d;f.close()\n"
+            f" if k:\n  try:\n   os.remove({target!r})\n  except OSError:\n   pass\n"
+            f"  os.rename({t!r},{target!r})\n  print('INSTALLED',len(d))\n")
+        progress("sending", 1.0)
+        progress("verifying", 0.0)
+        return out.split() == ["INSTALLED", str(len(data))]
+
+    def _send_small(self, data: bytes, progress: Callable[[str, float], None],
+                    install: str | None,
+                    helpers: bool = False) -> tuple[tuple[int, int, int], bool]:
+        """Raw-paste boards: one command writes, closes and reads back the temporary file,
+        and, if the board finds the checksum the station expects, renames it into place.
+
+        Raw-paste compiles the whole command before running it, so a cut connection
+        leaves nothing done; the board installs only a file it checked itself.
+        """
+        expected = _adler_parts(data)
+        code = ("import os\n" + _BOARD_HELPERS[0] + _BOARD_HELPERS[2]) if helpers else ""
+        code += (f"_mf=open({TEMP_NAME!r},'wb')\n_mo=0\n"
+                f"_mw({data!r},{len(data)},{sum(data)},0)\n_mf.close()\n"
+                f"_r=_mck({TEMP_NAME!r})\nprint(*_r)\n")
+        if install:
+            code += (f"if _r=={expected!r}:\n try:\n  os.remove({install!r})\n"
+                     f" except OSError:\n  pass\n os.rename({TEMP_NAME!r},{install!r})\n"
+                     " print('INSTALLED')\n")
+        progress("sending", 0.0)
+        out = self.exec_retry(code).split()
+        progress("sending", 1.0)
+        progress("verifying", 0.0)
+        if len(out) < 4 or out[0] != str(len(data)):
+            raise RobotError(_("Le robot « %(name)s » a mal reçu le programme.",
+                               name=self.name), code="verify")
+        size, a, b = (int(x) for x in out[1:4])
+        return (size, a, b), out[4:] == ["INSTALLED"]
 
     def _send_temp(self, data: bytes, progress: Callable[[str, float], None]) -> None:
         """Append the chunks to the temporary file, each exactly once.

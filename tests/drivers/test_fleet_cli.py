@@ -107,7 +107,7 @@ def test_cli_upload_exit_codes(boards, tmp_path):
     assert json.loads(result.stdout)["status"] == "invalid_program"
 
     kit = write_kit(tmp_path, [serial_robot(5, boards[5])])
-    boards[5].close()
+    boards[5].freeze()  # not close(): a freed pty number can be reused by another process
     result = runner.invoke(robots, ["upload", "esp32-5", str(program), "--kit", str(kit),
                                     "--timeout", "1.5", "--json"])
     assert result.exit_code == 1

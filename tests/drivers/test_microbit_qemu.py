@@ -137,7 +137,7 @@ def test_cut_mid_upload_never_leaves_half_a_program(microbit, cut_fraction):
     links[-1].armed = True
     with pytest.raises(RobotError) as err:
         cut.upload(marker_program(2))
-    assert err.value.code == "lost"
+    assert err.value.code == "lost", getattr(err.value, "traceback", err.value.message)
     assert "Maqueen bleu" in err.value.message and "coupée" in err.value.message
     assert cut.status == Status.LOST
 
@@ -204,3 +204,35 @@ def test_unknown_port_is_a_clear_error():
     with pytest.raises(RobotError) as err:
         driver.connect()
     assert "/dev/does-not-exist" in err.value.message
+
+
+def test_stop_during_an_upload_interrupts_it(microbit):
+    """Stop-all pressed while a group is sending: the robot stops at once, no half program."""
+    port = {"type": "serial", "port": microbit.port}
+    driver = create_driver("microbit_maqueen", "maqueen-1", port, name="Maqueen bleu")
+    driver.connect()
+    driver.upload(marker_program(1))
+    old = driver.compile(marker_program(1))
+    big = marker_program(5, moves=40)
+    sending = threading.Event()
+    outcome: dict = {}
+
+    def upload() -> None:
+        try:
+            driver.upload(big, progress=lambda stage, f: stage == Stage.SENDING and f > 0
+                          and sending.set())
+        except RobotError as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    assert sending.wait(10)
+    started = time.monotonic()
+    driver.stop()
+    assert time.monotonic() - started < 1.5
+    thread.join(5)
+    assert outcome["error"].code == "stopped"
+    assert "arrêté" in outcome["error"].message
+    assert driver.status == Status.STOPPED
+    assert driver.read_file("main.py") in (old, driver.compile(big))
+    driver.close()
