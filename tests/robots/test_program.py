@@ -283,7 +283,8 @@ def test_messages_name_blocks_in_the_current_language() -> None:
     data = {"main": [{"block": "repeat", "times": 99, "body": []}]}
     set_language("en")
     try:
-        assert "« repeat »" in only(data).message
+        message = only(data).message
+        assert "“repeat”" in message and "répéter" not in message
     finally:
         set_language("fr")
     assert "« répéter »" in only(data).message
