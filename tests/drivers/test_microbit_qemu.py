@@ -73,7 +73,7 @@ def test_stop_interrupts_and_turns_motors_off(microbit):
     assert driver.poll() == Status.RUNNING
     started = time.monotonic()
     driver.stop()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < driver.timeout  # never waits for a timeout
     assert driver.status == Status.STOPPED
     log_len = driver.run("print(len(_log), _M)")
     assert log_len.split(None, 1)[1].strip() == "[0, 0]"
