@@ -255,4 +255,12 @@ def scan_bleak(timeout: float = 3.0) -> list[dict[str, Any]]:
                  "nus": NUS_SERVICE.lower() in [u.lower() for u in adv.service_uuids]}
                 for device, adv in found.values()]
 
-    return asyncio.run(discover())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(discover())
+    # this thread already runs an event loop (an async host): scan from a worker thread
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(discover())).result()
