@@ -38,7 +38,10 @@ def send():
         return error_response(409, _("Ton groupe n'a pas encore de robot : demande à "
                                      "l'animateur·rice."))
     body = request.get_json(silent=True) or {}
-    version_no = body.get("version")
+    version_no = body.get("version") if isinstance(body, dict) else None
+    if version_no is not None and (not isinstance(version_no, int)
+                                   or isinstance(version_no, bool)):
+        return error_response(400, _("« version » doit être un numéro de version."))
     found = (get_version(db(), group, version_no) if isinstance(version_no, int)
              else latest_version(db(), group))
     if found is None:
