@@ -284,11 +284,13 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
         measured = np.isfinite(thickness)
         thin = measured & (thickness < profile.nozzle_diameter)
         share = float(thin.sum()) / max(1, len(thickness))
+        if measured.any():
+            thinnest = f"{float(thickness[measured].min()):.2f} mm"
+        else:
+            thinnest = _("plus de %(r).0f mm", r=THIN_REACH_MM)
         detail = _("%(pct).0f %% des %(n)s points mesurés ont une épaisseur < %(noz).2f mm "
                    "(épaisseur minimale mesurée %(min)s).", pct=share * 100,
-                   n=len(thickness), noz=profile.nozzle_diameter,
-                   min=(f"{float(thickness[measured].min()):.2f} mm" if measured.any()
-                        else _("plus de %(r).0f mm", r=THIN_REACH_MM)))
+                   n=len(thickness), noz=profile.nozzle_diameter, min=thinnest)
         if share >= THIN_BLOCK_SHARE:
             findings.append(Finding("thin_walls", "blocking",
                                     _("Beaucoup de parties sont plus fines que la buse de "

@@ -32,7 +32,10 @@ from printers.profiles import (
 from printers.slicing import SlicerError
 
 EXIT_OK, EXIT_NOT_PRINTABLE, EXIT_UNREADABLE = 0, 1, 2
-MARKS = {"ok": "OK", "warning": "ATTENTION", "blocking": "BLOQUANT"}
+
+
+def _mark(severity: str) -> str:
+    return {"ok": "OK", "warning": _("ATTENTION"), "blocking": _("BLOQUANT")}[severity]
 
 
 def _profile_from_kit(kit: Path, printer_id: str) -> PrinterProfile:
@@ -134,7 +137,7 @@ def check_command(file: Path, printer_id: str, as_json: bool, kit_file: Path | N
     lines = [verdict]
     lines += [_("  réparé : %(what)s", what=r) for r in repairs]
     for f in report.findings:
-        lines.append(f"  [{MARKS[f.severity]}] {f.message}")
+        lines.append(f"  [{_mark(f.severity)}] {f.message}")
         lines.append(f"      {f.detail}")
     payload = {"file": str(file), "printer": profile.id, "readable": True,
                "repairs": repairs, **report.to_dict()}
