@@ -63,8 +63,10 @@ class BleLink(abc.ABC):
                 await asyncio.sleep(self.gap)
 
 
-class BumbleNusLink(BleLink):
-    """NUS through a Bumble ``Device`` acting as central (powered on by the caller)."""
+class BumbleCentral(BleLink):
+    """A link through a Bumble ``Device`` acting as central (powered on by the caller):
+    connection, MTU, finding the robot's GATT service, and noticing its loss. Every
+    Bumble-side protocol (NUS, Pybricks) builds on this."""
 
     def __init__(self, device: Any, address: Any, mtu: int = 247, **kw: Any) -> None:
         super().__init__(**kw)
@@ -72,9 +74,9 @@ class BumbleNusLink(BleLink):
         self.address = address
         self.wanted_mtu = mtu
         self.connection: Any = None
-        self._rx: Any = None
 
-    async def connect(self, timeout: float) -> None:
+    async def _open_service(self, service_uuid: str, timeout: float, missing: str) -> Any:
+        """Connect, negotiate the MTU, and return the service with its characteristics."""
         from bumble.core import UUID
         from bumble.device import Peer
 
@@ -83,25 +85,22 @@ class BumbleNusLink(BleLink):
         self.connected = True
         peer = Peer(self.connection)
         self.mtu = await asyncio.wait_for(peer.request_mtu(self.wanted_mtu), timeout)
-        await asyncio.wait_for(peer.discover_services([UUID(NUS_SERVICE)]), timeout)
-        services = peer.get_services_by_uuid(UUID(NUS_SERVICE))
+        await asyncio.wait_for(peer.discover_services([UUID(service_uuid)]), timeout)
+        services = peer.get_services_by_uuid(UUID(service_uuid))
         if not services:
-            raise LinkClosed("no Nordic UART Service")
+            raise LinkClosed(missing)
         await asyncio.wait_for(services[0].discover_characteristics(), timeout)
-        self._rx = services[0].get_characteristics_by_uuid(UUID(NUS_RX))[0]
-        tx = services[0].get_characteristics_by_uuid(UUID(NUS_TX))[0]
-        await asyncio.wait_for(tx.subscribe(lambda value: self.on_data(bytes(value))), timeout)
+        return services[0]
+
+    @staticmethod
+    def _characteristic(service: Any, uuid: str) -> Any:
+        from bumble.core import UUID
+
+        return service.get_characteristics_by_uuid(UUID(uuid))[0]
 
     def _lost(self, *args: Any) -> None:
         self.connected = False
         self.on_disconnect()
-
-    async def _write_packet(self, packet: bytes) -> None:
-        try:
-            await self._rx.write_value(packet, with_response=False)
-        except Exception as exc:  # noqa: BLE001 - any stack error means the link is gone
-            self.connected = False
-            raise LinkClosed(str(exc)) from exc
 
     async def disconnect(self) -> None:
         if self.connection is not None and self.connected:
@@ -110,6 +109,27 @@ class BumbleNusLink(BleLink):
             except Exception:  # noqa: BLE001 - already gone
                 pass
         self.connected = False
+
+
+class BumbleNusLink(BumbleCentral):
+    """NUS through a Bumble central."""
+
+    def __init__(self, device: Any, address: Any, mtu: int = 247, **kw: Any) -> None:
+        super().__init__(device, address, mtu, **kw)
+        self._rx: Any = None
+
+    async def connect(self, timeout: float) -> None:
+        service = await self._open_service(NUS_SERVICE, timeout, "no Nordic UART Service")
+        self._rx = self._characteristic(service, NUS_RX)
+        tx = self._characteristic(service, NUS_TX)
+        await asyncio.wait_for(tx.subscribe(lambda value: self.on_data(bytes(value))), timeout)
+
+    async def _write_packet(self, packet: bytes) -> None:
+        try:
+            await self._rx.write_value(packet, with_response=False)
+        except Exception as exc:  # noqa: BLE001 - any stack error means the link is gone
+            self.connected = False
+            raise LinkClosed(str(exc)) from exc
 
 
 class BleakNusLink(BleLink):

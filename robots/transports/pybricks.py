@@ -18,7 +18,7 @@ import asyncio
 import struct
 from typing import Any
 
-from robots.transports.ble import BleLink
+from robots.transports.ble import BleLink, BumbleCentral
 from robots.transports.link import LinkClosed
 
 SERVICE = "c5f50001-8280-46da-89f4-6d8051e4aeef"
@@ -88,40 +88,20 @@ class PybricksLink(BleLink):
         raise NotImplementedError
 
 
-class BumblePybricksLink(PybricksLink):
+class BumblePybricksLink(BumbleCentral, PybricksLink):
     """Through a Bumble central (a USB dongle, or the tests' virtual radio)."""
 
     def __init__(self, device: Any, address: Any, mtu: int = 247, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.device = device
-        self.address = address
-        self.wanted_mtu = mtu
-        self.connection: Any = None
+        super().__init__(device, address, mtu, **kw)
         self._char: Any = None
 
     async def connect(self, timeout: float) -> None:
-        from bumble.core import UUID
-        from bumble.device import Peer
-
-        self.connection = await asyncio.wait_for(self.device.connect(self.address), timeout)
-        self.connection.on("disconnection", self._lost)
-        self.connected = True
-        peer = Peer(self.connection)
-        self.mtu = await asyncio.wait_for(peer.request_mtu(self.wanted_mtu), timeout)
-        await asyncio.wait_for(peer.discover_services([UUID(SERVICE)]), timeout)
-        services = peer.get_services_by_uuid(UUID(SERVICE))
-        if not services:
-            raise LinkClosed("no Pybricks service")
-        await asyncio.wait_for(services[0].discover_characteristics(), timeout)
-        self._char = services[0].get_characteristics_by_uuid(UUID(COMMAND_EVENT))[0]
-        caps = services[0].get_characteristics_by_uuid(UUID(CAPABILITIES))[0]
+        service = await self._open_service(SERVICE, timeout, "no Pybricks service")
+        self._char = self._characteristic(service, COMMAND_EVENT)
+        caps = self._characteristic(service, CAPABILITIES)
         self.max_char_size, self.features, _size = parse_capabilities(
             bytes(await asyncio.wait_for(caps.read_value(), timeout)))
         await asyncio.wait_for(self._char.subscribe(lambda v: self._event(bytes(v))), timeout)
-
-    def _lost(self, *args: Any) -> None:
-        self.connected = False
-        self.on_disconnect()
 
     async def _write_command(self, data: bytes) -> None:
         if not self.connected:
@@ -131,14 +111,6 @@ class BumblePybricksLink(PybricksLink):
         except Exception as exc:  # noqa: BLE001 - a stack error means the link is gone
             self.connected = False
             raise LinkClosed(str(exc)) from exc
-
-    async def disconnect(self) -> None:
-        if self.connection is not None and self.connected:
-            try:
-                await self.connection.disconnect()
-            except Exception:  # noqa: BLE001
-                pass
-        self.connected = False
 
 
 class BleakPybricksLink(PybricksLink):
