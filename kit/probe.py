@@ -8,45 +8,13 @@ are not in the inventory are listed too. Printers are asked over OctoPrint's API
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from kit.config import KitConfig, PrinterConfig, RobotConfig
+from kit.config import KitConfig, PrinterConfig
 from kit.i18n import _
-
-
-def _robot_status(robot: RobotConfig, timeout: float) -> tuple[bool, str]:
-    conn = robot.connection
-    if conn.type == "simulated":
-        return True, _("simulé, prêt")
-    if conn.type == "serial":
-        if os.path.exists(conn.port):
-            return True, _("port %(port)s présent", port=conn.port)
-        return False, _("port %(port)s absent : robot débranché ?", port=conn.port)
-    if conn.type == "tcp":
-        try:
-            with socket.create_connection((conn.host, conn.port), timeout=timeout):
-                return True, _("répond sur %(h)s:%(p)s", h=conn.host, p=conn.port)
-        except OSError:
-            return False, _("ne répond pas sur %(h)s:%(p)s", h=conn.host, p=conn.port)
-    if conn.type == "ble":
-        try:
-            from robots.transports.ble import scan_names  # type: ignore[import-not-found]
-        except ImportError:
-            return False, _("Bluetooth : recherche impossible sur cette station")
-        try:
-            found = scan_names(timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - reported to the facilitator
-            return False, _("Bluetooth indisponible (%(err)s)", err=exc)
-        wanted = conn.address or conn.name
-        if wanted in found:
-            return True, _("trouvé en Bluetooth")
-        return False, _("introuvable en Bluetooth : robot éteint ?")
-    return False, _("connexion inconnue")
 
 
 def _printer_status(printer: PrinterConfig, timeout: float) -> tuple[bool, str]:
@@ -120,9 +88,8 @@ def probe_kit(kit: KitConfig, timeout: float = 3.0,
         if result is not None and result.get("ok"):
             ok, status = True, _describe(result)
             battery = (result.get("info") or {}).get("battery_percent")
-        else:
-            ok, status = _robot_status(robot, timeout) if result is None else (
-                False, result.get("message") or _("ne répond pas"))
+        else:  # the drivers answer for every robot of the kit, simulated ones included
+            ok, status = False, (result or {}).get("message") or _("ne répond pas")
             battery = None
         items.append({"kind": "robot", "id": robot.id, "name": robot.name,
                       "family": robot.family, "simulated": robot.simulated, "ok": ok,
