@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from kit.i18n import _
+from kit.yamlfile import field_name
 from lessons.schema import Session
 
 Path_ = tuple[str | int, ...]
@@ -38,17 +39,6 @@ class LessonError:
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
-
-
-def field_name(path: Path_) -> str:
-    """``("challenges", 0, "criteria")`` -> ``challenges[0].criteria``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 @dataclass
