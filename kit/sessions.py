@@ -54,6 +54,14 @@ def open_session_of(db: DbSession, cls: Classroom) -> Session | None:
                                            Session.state == "open"))
 
 
+def open_lesson(db: DbSession, cls: Classroom):  # noqa: ANN201 - (Session, lesson) or Nones
+    """The class's open session and its lesson from the cycle, or ``(None, None)``."""
+    sess = open_session_of(db, cls)
+    if sess is None:
+        return None, None
+    return sess, curriculum_for(sess.cycle).session(sess.number)
+
+
 def proposed_number(db: DbSession, cls: Classroom) -> int | None:
     """The next session of the cycle the class has not had (None when the cycle is done)."""
     cycle = class_cycle(db, cls)

@@ -41,13 +41,14 @@ from kit.printing import (
     state_label,
 )
 from kit.security import roles
-from kit.sessions import curriculum_for, open_session_of
+from kit.sessions import open_lesson
 from lessons.challenges import PrintFacts, check_print_challenge
 from printers.checks import check_mesh
 from printers.gcode import GcodeError, check_gcode_text
 from printers.importing import MeshImportError, load_mesh_bytes
 from printers.objects import ObjectError, build_mesh, parse_object
 from printers.templates import get_template, instantiate
+from web.pupil import current_group
 
 bp = Blueprint("printing", __name__)
 
@@ -77,20 +78,6 @@ def service() -> PrintService:
 
 
 # -- helpers ------------------------------------------------------------------------
-def _group() -> Group:
-    group = db().get(Group, session.get("group_id"))
-    if group is None:
-        abort(403)
-    return group
-
-
-def _current(group: Group):  # noqa: ANN202
-    sess = open_session_of(db(), group.classroom)
-    if sess is None:
-        return None, None
-    return sess, curriculum_for(sess.cycle).session(sess.number)
-
-
 def _start_object(group: Group, template_id: str | None) -> dict[str, Any]:
     """The session's template, with the group's name where the template has a name."""
     tid = TEMPLATE_ALIASES.get(template_id or "", template_id or "name_tag")
@@ -220,8 +207,8 @@ def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa:
 @bp.get("/groupe/objet")
 @roles("group")
 def editor():
-    group = _group()
-    sess, lesson = _current(group)
+    group = current_group()
+    sess, lesson = open_lesson(db(), group.classroom)
     if sess is None:
         return redirect(url_for("pupil.home"))
     return render_template("printing/editor.html", group=group, sess=sess, lesson=lesson)
@@ -232,8 +219,8 @@ def editor():
 @roles("group")
 def object_session():
     """The printing session: toolbox, challenges, starting object, printer bed, jobs."""
-    group = _group()
-    sess, lesson = _current(group)
+    group = current_group()
+    sess, lesson = open_lesson(db(), group.classroom)
     lang = current_language()
     out: dict[str, Any] = {"group": {"id": group.id, "name": group.name},
                            "open": sess is not None,
@@ -260,7 +247,7 @@ def object_session():
 @roles("group")
 def object_versions():
     rows = db().scalars(select(ProgramVersion).where(
-        ProgramVersion.group_id == _group().id, ProgramVersion.kind == "object")
+        ProgramVersion.group_id == current_group().id, ProgramVersion.kind == "object")
         .order_by(ProgramVersion.version.desc()))
     return {"versions": [{"version": v.version, "created_at": v.created_at.isoformat()}
                          for v in rows]}
@@ -270,7 +257,7 @@ def object_versions():
 @roles("group")
 def object_version(version: int):
     found = db().scalar(select(ProgramVersion).where(
-        ProgramVersion.group_id == _group().id, ProgramVersion.kind == "object",
+        ProgramVersion.group_id == current_group().id, ProgramVersion.kind == "object",
         ProgramVersion.version == version))
     if found is None:
         abort(404)
@@ -281,11 +268,11 @@ def object_version(version: int):
 @roles("group")
 def preview():
     """Save the object (new version), build its mesh, give a quick printability verdict."""
-    group = _group()
+    group = current_group()
     data = _object_body()
     if data is None:
         return error_response(400, _("Il manque l'objet (champ « object »)."))
-    sess, _lesson = _current(group)
+    sess, _lesson = open_lesson(db(), group.classroom)
     try:
         parse_object(data["object"])
     except ObjectError as exc:
@@ -325,11 +312,11 @@ def _challenge_verdict(lesson, challenge_id: str | None, report, doc) -> dict | 
 @roles("group")
 def submit():
     """'Imprimer': check the object fully; a printable one waits for the facilitator."""
-    group = _group()
+    group = current_group()
     data = _object_body()
     if data is None:
         return error_response(400, _("Il manque l'objet (champ « object »)."))
-    sess, lesson = _current(group)
+    sess, lesson = open_lesson(db(), group.classroom)
     if sess is None:
         return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))
     doc = data["object"]
@@ -375,8 +362,8 @@ def submit():
 @roles("group")
 def import_file():
     """A file from the tablet (STL, 3MF, OBJ): checked, then waiting for the facilitator."""
-    group = _group()
-    sess, _lesson = _current(group)
+    group = current_group()
+    sess, _lesson = open_lesson(db(), group.classroom)
     if sess is None:
         return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))
     upload = request.files.get("file")
@@ -412,7 +399,7 @@ def import_file():
 @bp.get("/api/v1/group/prints")
 @roles("group")
 def group_prints():
-    return {"jobs": _group_jobs(_group())}
+    return {"jobs": _group_jobs(current_group())}
 
 
 @bp.get("/impressions/<int:job_id>/image.png")

@@ -7,12 +7,13 @@ from flask import Blueprint, abort, redirect, render_template, session, url_for
 from kit.app import db, station
 from kit.models import Group
 from kit.security import roles
-from kit.sessions import curriculum_for, open_session_of
+from kit.sessions import open_lesson
 
 bp = Blueprint("pupil", __name__, url_prefix="/groupe")
 
 
 def current_group() -> Group:
+    """The pupil group of this tablet's session (every group-only view starts here)."""
     group = db().get(Group, session.get("group_id"))
     if group is None:
         abort(403)
@@ -24,8 +25,7 @@ def current_group() -> Group:
 def home():
     group = current_group()
     robot = station().kit.robot(group.robot_id) if group.robot_id else None
-    sess = open_session_of(db(), group.classroom)
-    lesson = curriculum_for(sess.cycle).session(sess.number) if sess else None
+    sess, lesson = open_lesson(db(), group.classroom)
     return render_template("pupil/home.html", group=group, robot=robot, sess=sess,
                            lesson=lesson)
 
@@ -34,10 +34,9 @@ def home():
 @roles("group")
 def editor():
     group = current_group()
-    sess = open_session_of(db(), group.classroom)
+    sess, lesson = open_lesson(db(), group.classroom)
     if sess is None:
         return redirect(url_for("pupil.home"))
-    lesson = curriculum_for(sess.cycle).session(sess.number)
     robot = station().kit.robot(group.robot_id) if group.robot_id else None
     return render_template("pupil/editor.html", group=group, robot=robot, sess=sess,
                            lesson=lesson)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import abort, request, session
+from flask import abort, request
 
 from kit.app import db, error_response, station
 from kit.i18n import _, current_language
-from kit.models import Group
 from kit.programs import (
     MAX_PROGRAM_BYTES,
     get_version,
@@ -19,24 +18,11 @@ from kit.programs import (
     submit_challenge,
 )
 from kit.security import roles
-from kit.sessions import curriculum_for, open_session_of
+from kit.sessions import open_lesson
 from robots.program import ProgramError
+from web.pupil import current_group
 
 bp = APIBlueprint("pupil_api", __name__, url_prefix="/api/v1/group", tag="group")
-
-
-def _group() -> Group:
-    group = db().get(Group, session.get("group_id"))
-    if group is None:
-        abort(403)
-    return group
-
-
-def _current(group: Group):
-    sess = open_session_of(db(), group.classroom)
-    if sess is None:
-        return None, None
-    return sess, curriculum_for(sess.cycle).session(sess.number)
 
 
 def _program_body() -> Any:
@@ -59,8 +45,8 @@ def _refused(exc: ProgramError):
 @bp.doc(summary="La séance ouverte du groupe, sa boîte à blocs et ses défis")
 @roles("group")
 def current_session():
-    group = _group()
-    sess, lesson = _current(group)
+    group = current_group()
+    sess, lesson = open_lesson(db(), group.classroom)
     robot = station().kit.robot(group.robot_id) if group.robot_id else None
     out: dict[str, Any] = {
         "group": {"id": group.id, "name": group.name, "members": group.members},
@@ -90,14 +76,14 @@ def current_session():
 def versions():
     return {"versions": [{"version": v.version, "created_at": v.created_at.isoformat(),
                           "session_id": v.session_id}
-                         for v in list_versions(db(), _group())]}
+                         for v in list_versions(db(), current_group())]}
 
 
 @bp.get("/programs/<int:version>")
 @bp.doc(summary="Une version du programme")
 @roles("group")
 def version(version: int):
-    found = get_version(db(), _group(), version)
+    found = get_version(db(), current_group(), version)
     if found is None:
         abort(404)
     return {"version": found.version, "program": found.program}
@@ -107,11 +93,11 @@ def version(version: int):
 @bp.doc(summary="Enregistrer le programme (nouvelle version)")
 @roles("group")
 def save():
-    group = _group()
+    group = current_group()
     data = _program_body()
     if data is None:
         return error_response(400, _("Il manque le programme (champ « program »)."))
-    sess, lesson = _current(group)
+    sess, lesson = open_lesson(db(), group.classroom)
     try:
         saved, created = save_robot_program(db(), group, sess, data,
                                             lesson.toolbox() if lesson else None)
@@ -126,11 +112,11 @@ def save():
 @bp.doc(summary="Soumettre le programme à un défi : la station vérifie")
 @roles("group")
 def challenge(challenge_id: str):
-    group = _group()
+    group = current_group()
     data = _program_body()
     if data is None:
         return error_response(400, _("Il manque le programme (champ « program »)."))
-    sess, lesson = _current(group)
+    sess, lesson = open_lesson(db(), group.classroom)
     if sess is None:
         return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))
     try:

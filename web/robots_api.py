@@ -4,16 +4,16 @@ stops every robot at once."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import abort, request, session
+from flask import request
 
 from kit import events
 from kit.app import db, error_response, station
 from kit.i18n import _
-from kit.models import Group
 from kit.programs import get_version, latest_version
 from kit.security import roles
-from kit.sessions import curriculum_for, open_session_of
+from kit.sessions import open_lesson
 from robots.program import ProgramError, validate_program
+from web.pupil import current_group
 
 bp = APIBlueprint("robots_api", __name__, url_prefix="/api/v1", tag="robots")
 
@@ -31,9 +31,7 @@ def _record_sent(group_id: int, class_id: int, session_id: int | None, version: 
 @bp.doc(summary="Envoyer une version du programme au robot du groupe (en arrière-plan)")
 @roles("group")
 def send():
-    group = db().get(Group, session.get("group_id"))
-    if group is None:
-        abort(403)
+    group = current_group()
     if not group.robot_id or station().kit.robot(group.robot_id) is None:
         return error_response(409, _("Ton groupe n'a pas encore de robot : demande à "
                                      "l'animateur·rice."))
@@ -46,10 +44,8 @@ def send():
              else latest_version(db(), group))
     if found is None:
         return error_response(404, _("Enregistre d'abord ton programme."))
-    sess = open_session_of(db(), group.classroom)
-    allowed = None
-    if sess is not None:
-        allowed = set(curriculum_for(sess.cycle).session(sess.number).toolbox())
+    sess, lesson = open_lesson(db(), group.classroom)
+    allowed = set(lesson.toolbox()) if lesson is not None else None
     try:
         validate_program(found.program, allowed)
     except ProgramError as exc:
@@ -68,9 +64,7 @@ def send():
 @bp.doc(summary="État du robot du groupe (étape de l'envoi, message)")
 @roles("group")
 def group_robot():
-    group = db().get(Group, session.get("group_id"))
-    if group is None:
-        abort(403)
+    group = current_group()
     state = station().robots.state(group.robot_id) if group.robot_id else None
     if state is None:
         return {"robot_id": None}
