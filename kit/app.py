@@ -109,7 +109,6 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         PUBLIC_ENDPOINTS={"static", "openapi.spec"},
-        SYNC_OCCUPANCY=None,
         INFO={"description": _("API de la station Mallette")},
     )
     app.extensions["mallette"] = Station(kit=kit, kit_path=Path(kit_path) if kit_path else None,

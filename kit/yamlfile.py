@@ -200,12 +200,32 @@ def validate_file(model: type[BaseModel], data: Any, lines: dict[Loc, int], name
         for err in exc.errors(include_url=False):
             loc = tuple(p for p in err["loc"]
                         if not (isinstance(p, str) and p.startswith("function-")))
-            # discriminated unions add the tag to the path: drop it for the person
-            loc = tuple(p for p in loc if p not in _UNION_TAGS)
+            loc = _file_path(data, loc)
             problems.append(
                 FileProblem(name, line_for(lines, loc), field_name(loc), describe_error(err))
             )
         raise FileError(problems) from None
 
 
-_UNION_TAGS = {"serial", "ble", "tcp", "simulated", "octoprint"}
+def _file_path(data: Any, loc: Loc) -> Loc:
+    """The error's path as the person wrote the file: a discriminated union adds its tag
+    (``connection.serial.port`` for ``connection: {type: serial}``), which the file
+    does not have at that place; drop it, keep every other step."""
+    kept: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and part in node:
+            kept.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            kept.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part in node.values():
+            continue  # a discriminated union's tag (its ``type`` value): same node
+        else:
+            kept.append(part)
+            if not last:
+                kept.extend(loc[i + 1:])
+            break
+    return tuple(kept)
