@@ -46,12 +46,22 @@ def _lan_address() -> str:
         return "127.0.0.1"
 
 
-def _serve(app, host: str, port: int) -> None:
-    from waitress import serve as waitress_serve
+def make_server(app, host: str, port: int):
+    """The station's web server, with the print worker that runs while it serves."""
+    from waitress.server import create_server
 
+    app.extensions["mallette_printing"].start()
     # why: each open screen holds one live-update stream (one thread) for minutes
-    waitress_serve(app, host=host, port=port, threads=48, channel_timeout=120,
-                   connection_limit=200, ident="Mallette")
+    return create_server(app, host=host, port=port, threads=48, channel_timeout=120,
+                         connection_limit=200, ident="Mallette")
+
+
+def _serve(app, host: str, port: int) -> None:
+    server = make_server(app, host, port)
+    try:
+        server.run()
+    finally:
+        app.extensions["mallette_printing"].stop()
 
 
 @main.command()

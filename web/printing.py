@@ -69,7 +69,9 @@ def _setup(state) -> None:  # noqa: ANN001
                            speedup=float(app.config.get("PRINT_SPEEDUP", 120.0)),
                            batch_delay=float(app.config.get("PRINT_BATCH_DELAY", 20.0)))
     app.extensions["mallette_printing"] = service
-    if not app.config.get("TESTING") or app.config.get("PRINT_WORKER"):
+    # why: only a serving station drives the printers; a command that builds the app to
+    # seed or read the database (``demo --no-serve``, tests) must leave no thread behind
+    if app.config.get("PRINT_WORKER"):
         service.start()
 
 

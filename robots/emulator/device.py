@@ -19,6 +19,7 @@ import builtins
 import ctypes
 import errno
 import os
+import select
 import threading
 import time
 import tty
@@ -56,6 +57,8 @@ class EmulatedBoard:
         self._in = bytearray()
         self._cond = threading.Condition()
         self._closed = False
+        self._released = False
+        self._fd_lock = threading.Lock()
         self._frozen = False
         self._busy_thread: int | None = None
         self._mode = "friendly"
@@ -73,15 +76,39 @@ class EmulatedBoard:
         return self
 
     def close(self) -> None:
-        """Pull the plug: the port goes away."""
-        self._closed = True
+        """Pull the plug: the port goes away (closing twice is harmless)."""
+        with self._fd_lock:
+            if self._closed:
+                return
+            self._closed = True
+            # why: the board's threads may still be about to read or write; the pty is
+            # released now, but its fd numbers stay taken (by /dev/null) until those threads
+            # are done, so a late read or write never lands in a file, socket or pipe that
+            # another part of the process opened under a reused number
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                for fd in (self.master, self.slave):
+                    os.dup2(null, fd)
+            finally:
+                os.close(null)
         with self._cond:
             self._cond.notify_all()
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        if not self._reader.is_alive():
+            self._release_fds()
+
+    def _release_fds(self) -> None:
+        """Close the fd numbers once no thread of this board can use them."""
+        if self._device.is_alive() and self._device is not threading.current_thread():
+            self._device.join()  # the running program ends; it writes only to /dev/null now
+        with self._fd_lock:
+            if self._released:
+                return
+            self._released = True
+            for fd in (self.master, self.slave):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
     def freeze(self, frozen: bool = True) -> None:
         """The board stops answering (a hang), its port stays open."""
@@ -96,13 +123,17 @@ class EmulatedBoard:
     # ---- bytes in and out --------------------------------------------------------------
     def _read_loop(self) -> None:
         while not self._closed:
+            # why: a short select, not a blocking read, so a closed board's reader never
+            # sleeps in a read that would keep the unplugged pty alive
             try:
-                data = os.read(self.master, 4096)
+                ready, _w, _x = select.select([self.master], [], [], 0.05)
+                data = os.read(self.master, 4096) if ready else b""
             except OSError:
                 time.sleep(0.01)  # no client has the port open yet
                 continue
-            if data:
+            if data and not self._closed:
                 self.feed(data)
+        self._release_fds()
 
     def feed(self, data: bytes) -> None:
         """Bytes from the host (the pty, or a BLE UART bridge)."""

@@ -346,14 +346,29 @@ def test_the_worker_thread_prints_in_the_background(station, ids):
     assert service.last_error is None
 
 
-def test_a_station_outside_tests_starts_its_worker(tmp_path):
+def test_only_a_serving_station_drives_the_printers(tmp_path):
+    """Building the app (``demo --no-serve``, ``report``) leaves no thread behind; the
+    server that ``mallette serve`` runs starts the print worker and answers."""
+    import threading
+
+    import httpx
+
     from kit.app import create_app
+    from kit.cli import make_server
 
     app = create_app(data_dir=tmp_path / "data")
     service = app.extensions["mallette_printing"]
+    assert service._thread is None
+    server = make_server(app, "127.0.0.1", 0)
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
     try:
         assert service._thread is not None and service._thread.is_alive()
+        port = server.socket.getsockname()[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).json()[
+            "status"] == "ok"
     finally:
+        server.close()
         service.stop()
     assert not service._thread.is_alive()
 
