@@ -149,9 +149,11 @@ def check(kit_file: Path, as_json: bool, timeout: float) -> None:
     else:
         click.echo(_("Mallette « %(name)s » (%(id)s) : fichier valide.",
                      name=kit.station.name, id=kit.station.kit_id))
+        kinds = {"robot": _("robot"), "printer": _("imprimante"), "unknown": _("robot inconnu")}
         for item in report["items"]:
             mark = "✔" if item["ok"] else "✘"
-            click.echo(f"  {mark} {item['kind']} {item['id']} ({item['name']}) : {item['status']}")
+            kind = kinds.get(item["kind"], item["kind"])
+            click.echo(f"  {mark} {kind} {item['id']} ({item['name']}) : {item['status']}")
     sys.exit(0 if report["ok"] else 1)
 
 

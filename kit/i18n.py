@@ -19,12 +19,18 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "web" / "translation
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
-_language: ContextVar[str] = ContextVar("mallette_language", default=DEFAULT_LANGUAGE)
+_language: ContextVar[str | None] = ContextVar("mallette_language", default=None)
+# why: worker threads (the fleet's uploads, the kit check) start with an empty context;
+# they speak the language the command or the station chose, not always French
+_process_language = DEFAULT_LANGUAGE
 
 
 def set_language(lang: str) -> None:
     """Choose the language of messages produced outside a web request."""
-    _language.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    global _process_language
+    chosen = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    _process_language = chosen
+    _language.set(chosen)
 
 
 def current_language() -> str:
@@ -38,7 +44,7 @@ def current_language() -> str:
                 return loc.language
     except ImportError:  # pragma: no cover - Flask is a dependency
         pass
-    return _language.get()
+    return _language.get() or _process_language
 
 
 def compile_catalogs() -> None:

@@ -117,3 +117,14 @@ def test_check_finds_missing_hardware(tmp_path):
     result = CliRunner().invoke(main, ["check", "--kit", str(kit)])
     assert result.exit_code == 1
     assert "ne répond pas" in result.output and "/dev/ttyACM97" in result.output
+
+
+def test_kit_check_speaks_one_language_even_from_its_worker_threads():
+    """The robots are checked in parallel threads: their words follow ``--lang`` too."""
+    runner = CliRunner()
+    english = runner.invoke(main, ["--lang", "en", "check", "--kit", str(EXAMPLE_KIT)])
+    assert english.exit_code == 0, english.output
+    assert "✔ printer" in english.output and "simulator" in english.output
+    assert "simulateur" not in english.output and "imprimante-1 (" in english.output
+    french = runner.invoke(main, ["check", "--kit", str(EXAMPLE_KIT)])
+    assert "✔ imprimante imprimante-1" in french.output and "simulateur" in french.output
