@@ -190,8 +190,8 @@ class ThymioDriver(RobotDriver):
                            "et connecté (%(target)s), puis réessayez.", name=self.name,
                            target=self.target))
 
-    def _do_connect(self) -> None:
-        nodes = self.bridge.nodes(self.timeout)
+    def _do_connect(self, timeout: float | None = None) -> None:
+        nodes = self.bridge.nodes(timeout or self.timeout)
         if not nodes:
             raise self._lost()
         chosen = next((n for n in nodes if n.get("node") == self.node), None) or nodes[0]
@@ -279,20 +279,36 @@ class ThymioDriver(RobotDriver):
         raise self._lost()
 
     def _do_upload(self, compiled: str, progress: ProgressCallback) -> None:
-        progress(Stage.SENDING, 0.0)
-        self._load(compiled)
-        progress(Stage.SENDING, 1.0)
-        progress(Stage.STARTING, 0.0)
-        # the program announces itself in m_state; a node that left the network never will
-        node = self._ensure()
         deadline = time.monotonic() + self.timeout
+        for attempt in (1, 2):
+            progress(Stage.SENDING, 0.0)
+            self._load(compiled)
+            progress(Stage.SENDING, 1.0)
+            progress(Stage.STARTING, 0.0)
+            # a first try gets half the time: a program starts within milliseconds
+            until = deadline if attempt == 2 else time.monotonic() + self.timeout / 2
+            if self._announced(min(until, deadline)):
+                return
+            if time.monotonic() >= deadline:
+                break
+            # why: a bridge that missed the node's description, or still lists a robot that
+            # is gone, takes the program without running it; a fresh bridge asks again,
+            # within what is left of the time
+            self.bridge.stop()
+            self._do_connect(max(0.5, deadline - time.monotonic()))
+        raise self._lost()
+
+    def _announced(self, until: float) -> bool:
+        """Wait until the program announces itself in ``m_state``; False if it stays silent
+        until ``until`` or our node leaves the bridge's network."""
+        node = self._ensure()
         while True:
             reply = self._request("GET", f"/nodes/{node}/m_state",
-                                        max(0.2, min(2.0, deadline - time.monotonic())))
+                                  max(0.2, min(2.0, until - time.monotonic())))
             if reply.status_code == 200 and reply.json() in ([1], [2]):
-                return
-            if not self._alive() or time.monotonic() > deadline:
-                raise self._lost()
+                return True
+            if time.monotonic() > until or not self._alive():
+                return False
             time.sleep(0.1)
 
     def _do_stop(self) -> None:

@@ -105,3 +105,23 @@ def test_simulator_gone_gives_a_clear_message_within_the_timeout():
     assert "Thymio bleu" in err.value.message, err.value.message
     assert driver.status == Status.LOST
     driver.bridge.stop()
+
+
+def test_a_robot_switched_off_and_on_again_takes_the_next_program():
+    """The bridge still lists a robot that went away; the next upload asks afresh."""
+    world = Playground(count=1).start()
+    driver = create_driver("thymio", "thymio-8", world.connection(0), name="Thymio rose")
+    try:
+        driver.connect()
+        driver.upload(COUNTING)
+        assert driver.wait_finished(5) == Status.FINISHED
+        world.stop()
+        again = Playground(count=1)
+        again.ports = list(world.ports)  # the same robot, back on its port
+        world = again.start()
+        driver.upload(COUNTING)
+        assert driver.wait_finished(5) == Status.FINISHED
+        assert driver.get("v_n") == [18]
+    finally:
+        driver.bridge.stop()
+        world.stop()
