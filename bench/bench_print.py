@@ -6,7 +6,7 @@
    print costs besides moving (heating the bed and the nozzle, taking the print off,
    starting the next one): that is added as a stated assumption, PLATE_OVERHEAD_S.
 
-Run: /work/venv/bin/python bench/bench_print.py [--out DIR]
+Run: .venv/bin/python bench/bench_print.py [--out DIR]
 """
 
 from __future__ import annotations
