@@ -183,7 +183,7 @@ class MicrobitMaqueenDriver(MicroPythonReplDriver):
     family = "microbit_maqueen"
     profile = MICROBIT_MAQUEEN
     # micro:bit V1: 16 KB RAM, a ~400-byte command is safe; plain raw REPL is paced
-    pacing = Pacing(chunk=384, slice=128, pause=0.0005)
+    pacing = Pacing(chunk=384)
 
     @classmethod
     def find(cls, timeout: float = 3.0) -> list[FoundRobot]:
