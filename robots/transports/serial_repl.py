@@ -115,6 +115,7 @@ class RawRepl:
         self._buf = bytearray()
         self.in_raw = False
         self.abort = abort or threading.Event()
+        self._slowness = 1  # grows when paced commands arrive damaged (see _write_paced)
 
     # ---- low level ---------------------------------------------------------------------
     def _lost(self, exc: BaseException | None = None) -> RobotLost:
@@ -133,8 +134,18 @@ class RawRepl:
         except LinkClosed as exc:
             raise self._lost(exc) from exc
 
+    def _slow_down(self) -> None:
+        """A command arrived garbled or cut: the board drains slower than we send."""
+        self._slowness = min(self._slowness * 2, 16)
+
+    def _speed_up(self) -> None:
+        self._slowness = max(1, self._slowness - 1)
+
     def _write_paced(self, data: bytes) -> None:
-        step, pause = self.pacing.slice, self.pacing.pause
+        # why: a busy board (or an emulator on a loaded machine) empties its receive
+        # buffer more slowly; slices shrink and pauses grow until commands arrive whole
+        step = max(8, self.pacing.slice // self._slowness)
+        pause = self.pacing.pause * self._slowness
         for i in range(0, len(data), step):
             self._write(data[i:i + step])
             if pause:
@@ -252,6 +263,7 @@ class RawRepl:
             # than waiting for the whole timeout.
             if resend == 2 or self._arrives(b"OK", self._ok_wait(len(data))):
                 break
+            self._slow_down()
             self._write(b"\x03")
             time.sleep(0.01)
             self._buf.clear()
@@ -299,8 +311,11 @@ class RawRepl:
             left = deadline - time.monotonic()
             last = attempt == tries - 1 or left <= per_try
             try:
-                return self.exec(checked, left if last else per_try)
+                out = self.exec(checked, left if last else per_try)
+                self._speed_up()
+                return out
             except (ReplError, RobotTimeout):
+                self._slow_down()
                 # a garbled name gives NameError or AttributeError rather than SyntaxError;
                 # a real error simply happens again and is raised after the last try
                 if last:
@@ -553,6 +568,7 @@ class RawRepl:
                     out = self.exec(f"_mw({piece!r},{len(piece)},{sum(piece)},{offset})",
                                     timeout=min(self.timeout, 1.5))
                 except (ReplError, RobotTimeout):
+                    self._slow_down()
                     self.enter_raw()
                     out = ""
                 if out.strip() == str(end):
