@@ -184,6 +184,9 @@ def error_response(status: int, message: str | None = None, **extra):
 def _register_errors(app: APIFlask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_e):
+        if request.path.startswith("/api/"):
+            return error_response(400, _("Jeton CSRF absent ou expiré : connectez-vous, puis "
+                                         "envoyez l'en-tête X-CSRFToken de la page."))
         return error_response(400, _("Le formulaire a expiré : rechargez la page et "
                                      "recommencez."))
 

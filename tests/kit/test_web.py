@@ -17,6 +17,16 @@ def test_forms_without_csrf_token_are_refused(client, seeded):
     assert "Piratée" not in client.get("/animateur/").get_data(as_text=True)
 
 
+def test_api_calls_without_csrf_token_are_told_which_header(client, seeded):
+    login_as(client, "facilitator", seeded)
+    resp = client.post("/api/v1/robots/stop-all")
+    assert resp.status_code == 400
+    assert "X-CSRFToken" in resp.get_json()["message"]
+    token = csrf_token(client, "/animateur/")
+    resp = client.post("/api/v1/robots/stop-all", headers={"X-CSRFToken": token})
+    assert resp.status_code == 200, resp.get_json()
+
+
 def test_every_form_carries_a_csrf_token(client, seeded):
     login_as(client, "facilitator", seeded)
     for path in ("/animateur/", f"/animateur/ecoles/{seeded['school_id']}",
