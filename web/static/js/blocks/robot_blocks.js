@@ -15,7 +15,7 @@
   var LABELS = {
     fr: {
       start: "🚩 quand le programme démarre",
-      move: "%1 %2 %3", forward: "⬆️ avancer de", backward: "⬇️ reculer de",
+      move: "🤖 %1 %2 %3", forward: "⬆️ avancer de", backward: "⬇️ reculer de",
       cm: "cm", seconds_unit: "secondes",
       turn: "tourner %1 de %2 degrés", left: "↺ à gauche", right: "↻ à droite",
       wait: "⏳ attendre %1 secondes",
@@ -53,7 +53,7 @@
     },
     en: {
       start: "🚩 when the program starts",
-      move: "%1 %2 %3", forward: "⬆️ move forward", backward: "⬇️ move backward",
+      move: "🤖 %1 %2 %3", forward: "⬆️ move forward", backward: "⬇️ move backward",
       cm: "cm", seconds_unit: "seconds",
       turn: "turn %1 by %2 degrees", left: "↺ left", right: "↻ right",
       wait: "⏳ wait %1 seconds",
