@@ -288,9 +288,10 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
             thinnest = f"{float(thickness[measured].min()):.2f} mm"
         else:
             thinnest = _("plus de %(r).0f mm", r=THIN_REACH_MM)
-        detail = _("%(pct).0f %% des %(n)s points mesurés ont une épaisseur < %(noz).2f mm "
-                   "(épaisseur minimale mesurée %(min)s).", pct=share * 100,
-                   n=len(thickness), noz=profile.nozzle_diameter, min=thinnest)
+        detail = _("%(thin)s des %(n)s points mesurés (%(pct).1f %%) ont une épaisseur "
+                   "< %(noz).2f mm (épaisseur minimale mesurée %(min)s).",
+                   thin=int(thin.sum()), pct=share * 100, n=len(thickness),
+                   noz=profile.nozzle_diameter, min=thinnest)
         if share >= THIN_BLOCK_SHARE:
             findings.append(Finding("thin_walls", "blocking",
                                     _("Beaucoup de parties sont plus fines que la buse de "
