@@ -16,10 +16,10 @@ This is a test peer, not a security boundary.
 from __future__ import annotations
 
 import builtins
-import ctypes
 import errno
 import os
 import select
+import sys
 import threading
 import time
 import tty
@@ -30,6 +30,7 @@ from typing import Any
 
 BANNER = "MicroPython v1.22.0 on 2024-01-01; Mallette emulator with raw-paste\r\n"
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+_PROGRAM_FILES = ("<stdin>", "main.py")  # what the board runs: traced for Ctrl-C
 
 
 class _Interrupt(BaseException):
@@ -61,6 +62,7 @@ class EmulatedBoard:
         self._fd_lock = threading.Lock()
         self._frozen = False
         self._busy_thread: int | None = None
+        self._break = threading.Event()  # Ctrl-C received while code runs
         self._mode = "friendly"
         self._globals: dict[str, Any] = {}
         self._reset_globals()
@@ -170,10 +172,32 @@ class EmulatedBoard:
             pass
 
     def _interrupt(self) -> None:
-        tid = self._busy_thread
-        if tid is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid),
-                                                       ctypes.py_object(KeyboardInterrupt))
+        """Ctrl-C while code runs: the device thread raises KeyboardInterrupt itself.
+
+        why: an exception pushed into another thread (PyThreadState_SetAsyncExc) can land
+        outside the running code, or on a thread that reuses the ident of one that ended;
+        a new thread killed before it started hangs the thread that started it.
+        """
+        self._break.set()
+
+    def _sleep(self, seconds: float) -> None:
+        """The board's sleep: ends early, with KeyboardInterrupt, on Ctrl-C."""
+        if self._break.wait(max(0.0, seconds)):
+            self._break.clear()
+            raise KeyboardInterrupt
+
+    def _trace(self, frame: Any, event: str, arg: Any) -> Any:
+        """Line tracer of the running program (device thread only): Ctrl-C stops it.
+
+        Only the board's own code is traced (``<stdin>``, ``main.py``), never the
+        emulator's or the standard library's, so the interrupt never lands inside a lock.
+        """
+        if frame.f_code.co_filename not in _PROGRAM_FILES:
+            return None
+        if self._break.is_set():
+            self._break.clear()
+            raise KeyboardInterrupt
+        return self._trace
 
     # ---- the device ------------------------------------------------------------------
     def _device_loop(self) -> None:
@@ -290,6 +314,8 @@ class EmulatedBoard:
              framed: bool = True) -> None:
         err = ""
         self._busy_thread = threading.get_ident()
+        self._break.clear()
+        sys.settrace(self._trace)
         try:
             try:
                 text = code.decode()
@@ -303,6 +329,7 @@ class EmulatedBoard:
                         pass
                 exec(compile(text, filename, "exec"), self._globals)
             finally:
+                sys.settrace(None)
                 self._busy_thread = None
         except KeyboardInterrupt:
             err = "Traceback (most recent call last):\r\nKeyboardInterrupt: \r\n"
@@ -339,10 +366,10 @@ class EmulatedBoard:
             print_exception=lambda e: board._print(_micropython_error(e), end=""))
 
         def sleep_ms(ms: float) -> None:
-            time.sleep(max(0.0, ms) / 1000)
+            board._sleep(ms / 1000)
 
         fake_time = types.SimpleNamespace(
-            sleep=time.sleep, sleep_ms=sleep_ms, sleep_us=lambda us: time.sleep(us / 1e6),
+            sleep=board._sleep, sleep_ms=sleep_ms, sleep_us=lambda us: board._sleep(us / 1e6),
             ticks_ms=lambda: int(time.monotonic() * 1000), ticks_diff=lambda a, b: a - b,
             time=time.time)
 
@@ -360,7 +387,7 @@ class EmulatedBoard:
         def note(freq: int, ms: int) -> None:
             board.state["notes"].append(freq)
             record("note", freq)
-            time.sleep(ms / 1000)
+            board._sleep(ms / 1000)
 
         robot = types.SimpleNamespace(motors=motors, light=light, note=note,
                                       obstacle=lambda: False, line=lambda: False,
@@ -450,7 +477,7 @@ def _fake_pybricks(record: Callable[[str, Any], None],
 
     def beep(freq: int, ms: int) -> None:
         record("note", freq)
-        time.sleep(ms / 1000)
+        board._sleep(ms / 1000)
 
     class PrimeHub:
         def __init__(self) -> None:
@@ -477,7 +504,7 @@ def _fake_pybricks(record: Callable[[str, Any], None],
             Color=types.SimpleNamespace(**{n: n.lower() for n in names}),
             Button=types.SimpleNamespace(LEFT="left", RIGHT="right", CENTER="center")),
         "pybricks.tools": types.SimpleNamespace(
-            wait=lambda ms: time.sleep(max(0, ms) / 1000), StopWatch=StopWatch),
+            wait=lambda ms: board._sleep(ms / 1000), StopWatch=StopWatch),
     }
 
 
