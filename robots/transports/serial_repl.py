@@ -253,6 +253,8 @@ class RawRepl:
             if self._try_raw_paste(data, timeout):
                 reply = self.read_until(b"\x04>", timeout)
                 return self._parse(reply, data)
+        total = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + total  # resends stay within the caller's timeout
         for resend in range(3):
             self._write_paced(data)
             self._write(b"\x04")
@@ -261,13 +263,19 @@ class RawRepl:
             # lost on the way (a full receive buffer), and the board still waits for it.
             # Ctrl-C clears its half-received line and the command goes again, rather
             # than waiting for the whole timeout.
-            if resend == 2 or self._arrives(b"OK", self._ok_wait(len(data))):
+            wait = min(self._ok_wait(len(data)), deadline - time.monotonic())
+            if resend == 2 or wait <= 0 or self._arrives(b"OK", wait):
                 break
             self._slow_down()
             self._write(b"\x03")
             time.sleep(0.01)
             self._buf.clear()
-        reply = self.read_until(b"\x04>", timeout)
+        try:
+            reply = self.read_until(b"\x04>", max(0.05, deadline - time.monotonic()))
+        except RobotTimeout:
+            raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
+                                 "%(seconds)s s) : il est peut-être éteint ou bloqué.",
+                                 name=self.name, seconds=f"{total:g}")) from None
         stale = reply.rfind(RAW_BANNER, 0, max(0, reply.find(b"OK")))
         if stale >= 0:  # banners from Ctrl-A sent again while entering the raw REPL
             reply = reply[stale + len(RAW_BANNER):]
