@@ -8,6 +8,7 @@ timeout passes); a dead link raises :class:`LinkClosed`, so the driver above can
 from __future__ import annotations
 
 import abc
+import threading
 import time
 
 
@@ -44,13 +45,23 @@ class Link(abc.ABC):
 
 
 class SerialLink(Link):
-    """USB serial (CDC ACM) or a pty, through pyserial."""
+    """USB serial (CDC ACM) or a pty, through pyserial.
+
+    Thread-safe: "stop every robot" may close a link that an upload is reading. pyserial
+    closes its file descriptors without a lock, and a descriptor number freed under a
+    running read or write is soon reused by another file of the process (a database, a
+    socket): a late write would land there. Every use of the port holds ``_lock``, so
+    closing waits for the call in progress (at most one short read) and the next call
+    sees the link closed.
+    """
 
     def __init__(self, port: str, baudrate: int = 115200, open_timeout: float = 2.0) -> None:
         import serial
 
         self.port = port
         self._serial_mod = serial
+        self._lock = threading.Lock()
+        self._closed = False
         deadline = time.monotonic() + open_timeout
         while True:
             try:
@@ -63,34 +74,50 @@ class SerialLink(Link):
                     raise LinkClosed(str(exc)) from exc
                 time.sleep(0.05)
 
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        return (self._serial_mod.SerialException, OSError, TypeError, AttributeError)
+
     def write(self, data: bytes) -> None:
-        try:
-            self._s.write(data)
-        except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
-            raise LinkClosed(str(exc)) from exc
+        with self._lock:
+            if self._closed:
+                raise LinkClosed("closed")
+            try:
+                self._s.write(data)
+            except self._errors() as exc:
+                raise LinkClosed(str(exc)) from exc
 
     def read(self, timeout: float) -> bytes:
-        try:
-            timeout = max(timeout, 0.0)
-            if timeout != self._timeout:  # pyserial reconfigures the port on every change
-                self._s.timeout = self._timeout = timeout
-            first = self._s.read(1)
-            if not first:
-                return b""
-            waiting = self._s.in_waiting
-            return first + (self._s.read(waiting) if waiting else b"")
-        except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
-            raise LinkClosed(str(exc)) from exc
+        with self._lock:
+            if self._closed:
+                raise LinkClosed("closed")
+            try:
+                timeout = max(timeout, 0.0)
+                if timeout != self._timeout:  # pyserial reconfigures the port on each change
+                    self._s.timeout = self._timeout = timeout
+                first = self._s.read(1)
+                if not first:
+                    return b""
+                waiting = self._s.in_waiting
+                return first + (self._s.read(waiting) if waiting else b"")
+            except self._errors() as exc:
+                raise LinkClosed(str(exc)) from exc
 
     def read_nowait(self) -> bytes:
-        try:
-            waiting = self._s.in_waiting
-            return self._s.read(waiting) if waiting else b""
-        except (self._serial_mod.SerialException, OSError, TypeError, AttributeError) as exc:
-            raise LinkClosed(str(exc)) from exc
+        with self._lock:
+            if self._closed:
+                raise LinkClosed("closed")
+            try:
+                waiting = self._s.in_waiting
+                return self._s.read(waiting) if waiting else b""
+            except self._errors() as exc:
+                raise LinkClosed(str(exc)) from exc
 
     def close(self) -> None:
-        try:
-            self._s.close()
-        except Exception:  # noqa: BLE001 - closing a dead port must not fail
-            pass
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._s.close()
+            except Exception:  # noqa: BLE001 - closing a dead port must not fail
+                pass
