@@ -89,7 +89,19 @@ case "$MODE" in
     fi
     echo "==> tests"
     export LANG=C.UTF-8
-    exec .venv/bin/python -m pytest "$@"
+    if [ $# -gt 0 ]; then
+      exec .venv/bin/python -m pytest "$@"
+    fi
+    # why: the robot tests drive ptys, QEMU boards, emulated boards and BLE stacks in
+    # threads; an intermittent fault there (a file descriptor closed or written after its
+    # owner let it go) has broken SQLite and thread start-up in later tests of the same
+    # process. They run in a process of their own until it is found.
+    robots=0
+    rest=0
+    .venv/bin/python -m pytest tests/drivers || robots=$?
+    .venv/bin/python -m pytest --ignore=tests/drivers || rest=$?
+    if [ "$robots" -ne 0 ]; then exit "$robots"; fi
+    exit "$rest"
     ;;
   *)
     echo "usage: ./setup.sh demo|test|install [args]" >&2
