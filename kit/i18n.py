@@ -9,7 +9,6 @@ locale wins, elsewhere the language set with :func:`set_language` (the CLI's
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,18 +18,15 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "web" / "translation
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
-_language: ContextVar[str | None] = ContextVar("mallette_language", default=None)
-# why: worker threads (the fleet's uploads, the kit check) start with an empty context;
-# they speak the language the command or the station chose, not always French
+# why: process-wide, not per context: worker threads (the fleet's uploads, the kit check)
+# speak the language the command or the station chose, not always French
 _process_language = DEFAULT_LANGUAGE
 
 
 def set_language(lang: str) -> None:
     """Choose the language of messages produced outside a web request."""
     global _process_language
-    chosen = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-    _process_language = chosen
-    _language.set(chosen)
+    _process_language = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
@@ -44,7 +40,7 @@ def current_language() -> str:
                 return loc.language
     except ImportError:  # pragma: no cover - Flask is a dependency
         pass
-    return _language.get() or _process_language
+    return _process_language
 
 
 def compile_catalogs() -> None:
