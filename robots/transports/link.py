@@ -8,8 +8,11 @@ timeout passes); a dead link raises :class:`LinkClosed`, so the driver above can
 from __future__ import annotations
 
 import abc
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 
 class LinkClosed(Exception):
@@ -74,43 +77,37 @@ class SerialLink(Link):
                     raise LinkClosed(str(exc)) from exc
                 time.sleep(0.05)
 
-    def _errors(self) -> tuple[type[BaseException], ...]:
-        return (self._serial_mod.SerialException, OSError, TypeError, AttributeError)
+    @contextlib.contextmanager
+    def _port(self) -> Iterator[Any]:
+        """The open pyserial port, under the lock; a closed or failing one is LinkClosed."""
+        with self._lock:
+            if self._closed:
+                raise LinkClosed("closed")
+            try:
+                yield self._s
+            except (self._serial_mod.SerialException, OSError, TypeError,
+                    AttributeError) as exc:
+                raise LinkClosed(str(exc)) from exc
 
     def write(self, data: bytes) -> None:
-        with self._lock:
-            if self._closed:
-                raise LinkClosed("closed")
-            try:
-                self._s.write(data)
-            except self._errors() as exc:
-                raise LinkClosed(str(exc)) from exc
+        with self._port() as port:
+            port.write(data)
 
     def read(self, timeout: float) -> bytes:
-        with self._lock:
-            if self._closed:
-                raise LinkClosed("closed")
-            try:
-                timeout = max(timeout, 0.0)
-                if timeout != self._timeout:  # pyserial reconfigures the port on each change
-                    self._s.timeout = self._timeout = timeout
-                first = self._s.read(1)
-                if not first:
-                    return b""
-                waiting = self._s.in_waiting
-                return first + (self._s.read(waiting) if waiting else b"")
-            except self._errors() as exc:
-                raise LinkClosed(str(exc)) from exc
+        with self._port() as port:
+            timeout = max(timeout, 0.0)
+            if timeout != self._timeout:  # pyserial reconfigures the port on each change
+                port.timeout = self._timeout = timeout
+            first = port.read(1)
+            if not first:
+                return b""
+            waiting = port.in_waiting
+            return first + (port.read(waiting) if waiting else b"")
 
     def read_nowait(self) -> bytes:
-        with self._lock:
-            if self._closed:
-                raise LinkClosed("closed")
-            try:
-                waiting = self._s.in_waiting
-                return self._s.read(waiting) if waiting else b""
-            except self._errors() as exc:
-                raise LinkClosed(str(exc)) from exc
+        with self._port() as port:
+            waiting = port.in_waiting
+            return port.read(waiting) if waiting else b""
 
     def close(self) -> None:
         with self._lock:

@@ -154,24 +154,17 @@ class RawRepl:
     def read_until(self, marker: bytes, timeout: float | None = None) -> bytes:
         """Bytes up to and including ``marker``; :class:`RobotTimeout` if it never comes."""
         timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
-        while True:
-            idx = self._buf.find(marker)
-            if idx >= 0:
-                end = idx + len(marker)
-                out = bytes(self._buf[:end])
-                del self._buf[:end]
-                return out
-            self._check_abort()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
-                                     "%(seconds)s s) : il est peut-être éteint ou bloqué.",
-                                     name=self.name, seconds=f"{timeout:g}"))
-            try:
-                self._buf += self.link.read(min(left, 0.1))
-            except LinkClosed as exc:
-                raise self._lost(exc) from exc
+        if not self._arrives(marker, timeout):
+            raise self._silent(timeout)
+        end = self._buf.find(marker) + len(marker)
+        out = bytes(self._buf[:end])
+        del self._buf[:end]
+        return out
+
+    def _silent(self, seconds: float) -> RobotTimeout:
+        return RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
+                              "%(seconds)s s) : il est peut-être éteint ou bloqué.",
+                              name=self.name, seconds=f"{seconds:g}"))
 
     def _ok_wait(self, size: int) -> float:
         """How long a command of ``size`` bytes may take to reach the board whole."""
@@ -188,7 +181,7 @@ class RawRepl:
             if left <= 0:
                 return False
             try:
-                self._buf += self.link.read(min(left, 0.05))
+                self._buf += self.link.read(min(left, 0.1))
             except LinkClosed as exc:
                 raise self._lost(exc) from exc
         return True
@@ -227,9 +220,7 @@ class RawRepl:
                 break
             except RobotTimeout:
                 if time.monotonic() >= deadline:
-                    raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
-                                         "%(seconds)s s) : il est peut-être éteint ou bloqué.",
-                                         name=self.name, seconds=f"{total:g}")) from None
+                    raise self._silent(total) from None
                 self._write(b"\x03")  # a Ctrl-A lost on the way: try again
         self.in_raw = True
 
@@ -273,9 +264,7 @@ class RawRepl:
         try:
             reply = self.read_until(b"\x04>", max(0.05, deadline - time.monotonic()))
         except RobotTimeout:
-            raise RobotTimeout(_("Le robot « %(name)s » ne répond pas (rien reçu en "
-                                 "%(seconds)s s) : il est peut-être éteint ou bloqué.",
-                                 name=self.name, seconds=f"{total:g}")) from None
+            raise self._silent(total) from None
         stale = reply.rfind(RAW_BANNER, 0, max(0, reply.find(b"OK")))
         if stale >= 0:  # banners from Ctrl-A sent again while entering the raw REPL
             reply = reply[stale + len(RAW_BANNER):]
