@@ -8,9 +8,12 @@ overrunning the board's small input buffer. Older firmware (micro:bit V1) answer
 its raw REPL banner instead, and the host falls back to paced plain raw REPL.
 
 The upload never lets a cut connection leave half a program to run: the program goes
-to a temporary file, its size and Adler-32 are read back and compared, and only then
-does it replace ``main.py`` (``os.rename`` where the firmware has it, otherwise a copy
-done by the board itself in one command, then checked again).
+to a temporary file, and only a file known to be whole replaces ``main.py``. In plain
+raw REPL (where bytes can be lost) its size and Adler-32 are read back and compared; in
+raw-paste mode the board compiles the whole command before running any of it, checks the
+literal's length and byte sum, and counts the bytes the filesystem took. Then
+``os.rename`` puts it in place where the firmware has it, otherwise the board copies it
+in one command and the copy is checked again.
 """
 
 from __future__ import annotations
@@ -96,6 +99,20 @@ def _checked(code: str) -> str:
             " exec(str(_c,'utf-8'))\nelse:\n raise ValueError('garbled')\n")
 
 
+_VERBATIM = frozenset(b"\t\n" + bytes(range(0x20, 0x7F))) - {ord("\\")}
+
+
+def _literal(data: bytes) -> str:
+    """``data`` as a bytes literal, verbatim in triple quotes when it can be.
+
+    A program is mostly plain ASCII lines: written as they are, each newline costs one
+    byte on the wire instead of the two of ``\\n``.
+    """
+    if set(data) <= _VERBATIM and b"'''" not in data and not data.endswith(b"'"):
+        return "b'''" + data.decode() + "'''"
+    return repr(data)
+
+
 def _adler_parts(data: bytes) -> tuple[int, int, int]:
     value = zlib.adler32(data)
     return len(data), value & 0xFFFF, value >> 16
@@ -141,11 +158,17 @@ class RawRepl:
     def _speed_up(self) -> None:
         self._slowness = max(1, self._slowness - 1)
 
+    def _slices(self) -> tuple[int, float]:
+        """Bytes per write and the pause after each, as slowed by damaged commands.
+
+        why: a busy board (or an emulator on a loaded machine) empties its receive
+        buffer more slowly; slices shrink and pauses grow until commands arrive whole.
+        """
+        return (max(8, self.pacing.slice // self._slowness),
+                self.pacing.pause * self._slowness)
+
     def _write_paced(self, data: bytes) -> None:
-        # why: a busy board (or an emulator on a loaded machine) empties its receive
-        # buffer more slowly; slices shrink and pauses grow until commands arrive whole
-        step = max(8, self.pacing.slice // self._slowness)
-        pause = self.pacing.pause * self._slowness
+        step, pause = self._slices()
         for i in range(0, len(data), step):
             self._write(data[i:i + step])
             if pause:
@@ -169,7 +192,8 @@ class RawRepl:
     def _ok_wait(self, size: int) -> float:
         """How long a command of ``size`` bytes may take to reach the board whole."""
         on_wire = (size + 1) * 10 / self.pacing.baudrate
-        paced = (size / max(1, self.pacing.slice)) * self.pacing.pause
+        step, pause = self._slices()
+        paced = -(-size // step) * pause  # the pauses _write_paced makes
         return 0.25 + 1.5 * max(on_wire, paced)
 
     def _arrives(self, marker: bytes, timeout: float) -> bool:
@@ -502,22 +526,22 @@ class RawRepl:
                       target: str) -> bool:
         """One short command for a known raw-paste board with ``os.rename``.
 
-        The data arrives as a literal whose length and byte sum the board checks; the
-        file written is read back and compared byte for byte with it; only then does it
-        replace ``target``. Raw-paste compiles the whole command before running any of
-        it: a cut connection leaves the old program untouched.
+        The data arrives as a literal whose length and byte sum the board checks before
+        writing it; the file takes the place of ``target`` only if the filesystem took
+        every byte. Raw-paste compiles the whole command before running any of it, so a
+        cut connection leaves the old program untouched; the command is kept short
+        because every byte of it goes through the board's flow-control window.
         """
         progress("sending", 0.0)
-        t = TEMP_NAME
+        t, n = TEMP_NAME, len(data)
         out = self.exec_retry(
-            f"import os\nd={data!r}\nif len(d)=={len(data)} and sum(d)=={sum(data)}:\n"
-            f" f=open({t!r},'wb');f.write(d);f.close()\n"
-            f" f=open({t!r},'rb');k=f.read()==d;f.close()\n"
-            f" if k:\n  try:\n   os.remove({target!r})\n  except OSError:\n   pass\n"
-            f"  os.rename({t!r},{target!r})\n  print('INSTALLED',len(d))\n")
+            f"import os\nd={_literal(data)}\nif len(d)=={n} and sum(d)=={sum(data)}:\n"
+            f" f=open({t!r},'wb');k=f.write(d);f.close()\n"
+            f" if k=={n}:\n  try:os.remove({target!r})\n  except OSError:pass\n"
+            f"  os.rename({t!r},{target!r});print('INSTALLED',k)\n")
         progress("sending", 1.0)
         progress("verifying", 0.0)
-        return out.split() == ["INSTALLED", str(len(data))]
+        return out.split() == ["INSTALLED", str(n)]
 
     def _send_small(self, data: bytes, progress: Callable[[str, float], None],
                     install: str | None,

@@ -75,6 +75,28 @@ def test_station_uploader_uses_raw_paste_and_respects_the_window(board):
     repl.link.close()
 
 
+def test_known_board_gets_every_program_byte_exact(board):
+    """Once the board is known, an upload is one short command; whatever the program
+    holds (quotes, backslashes, accents, tabs, CRLF), main.py is that program exactly."""
+    repl = RawRepl(SerialLink(board.port), "ESP32", timeout=3)
+    repl.enter_raw()
+    repl.put_main(b"print('first')\n")  # learns raw-paste and os.rename
+    programs = [
+        b"print('plain')\n" * 100,
+        b"s = '''triple'''\nprint(s)\n",
+        b"print(\"fin'\")\nx = 'quote at the end'",
+        b"print('a\\\\b\\n')\n\tpass\r\n",
+        "display.scroll('Bravo, élève !')\n".encode(),
+        b"",
+    ]
+    for program in programs:
+        repl.put_main(program)
+        assert (board.root / "main.py").read_bytes() == program
+        assert not (board.root / "mallette.tmp").exists()
+    assert board.overruns == 0
+    repl.link.close()
+
+
 def test_old_firmware_answer_falls_back_to_plain_raw_repl(tmp_path):
     with EmulatedBoard(tmp_path / "fs", raw_paste=False) as old:
         repl = RawRepl(SerialLink(old.port), "vieux robot", timeout=3)
