@@ -52,7 +52,6 @@ class Pacing:
     baudrate: int = 115200    # how long a command takes on the wire, to wait for its "OK"
 
 
-# Helpers defined on the board once per upload; short names, the micro:bit V1 has 16 KB RAM.
 # Helpers defined on the board once per upload, one command each (the micro:bit V1 has
 # 16 KB of RAM: a command, its checked literal and its bytecode must fit together).
 _BOARD_HELPERS = (
@@ -194,7 +193,10 @@ class RawRepl:
         on_wire = (size + 1) * 10 / self.pacing.baudrate
         step, pause = self._slices()
         paced = -(-size // step) * pause  # the pauses _write_paced makes
-        return 0.25 + 1.5 * max(on_wire, paced)
+        # why: the board answers within a millisecond or two of the last byte (QEMU, a
+        # USB cable); the margin covers a busy host, and a resend after a late "OK" is
+        # safe (see exec), so a lost end costs tens of milliseconds, not a quarter second
+        return 0.05 + 1.5 * max(on_wire, paced)
 
     def _arrives(self, marker: bytes, timeout: float) -> bool:
         """Wait up to ``timeout`` for ``marker`` without consuming it."""
@@ -276,15 +278,14 @@ class RawRepl:
             # The board answers "OK" as soon as it reads the end of the command, before
             # running it. No "OK" within the time the bytes take on the wire: the end was
             # lost on the way (a full receive buffer), and the board still waits for it.
-            # Ctrl-C clears its half-received line and the command goes again, rather
-            # than waiting for the whole timeout.
+            # Entering the raw REPL again clears its half-received line, and its banner
+            # marks where anything a late "OK" brought ends; then the command goes again,
+            # rather than waiting for the whole timeout.
             wait = min(self._ok_wait(len(data)), deadline - time.monotonic())
             if resend == 2 or wait <= 0 or self._arrives(b"OK", wait):
                 break
             self._slow_down()
-            self._write(b"\x03")
-            time.sleep(0.01)
-            self._buf.clear()
+            self.enter_raw(max(0.05, deadline - time.monotonic()))
         try:
             reply = self.read_until(b"\x04>", max(0.05, deadline - time.monotonic()))
         except RobotTimeout:
@@ -593,6 +594,7 @@ class RawRepl:
                     self.enter_raw()
                     out = ""
                 if out.strip() == str(end):
+                    self._speed_up()
                     break
                 where = self.exec_retry("print(_mo)").strip()
                 if where == str(end):
