@@ -18,6 +18,7 @@ in one command and the copy is checked again.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import zlib
@@ -30,6 +31,7 @@ from robots.transports.link import Link, LinkClosed
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 TEMP_NAME = "mallette.tmp"
+OK_MARGIN = 0.05  # seconds allowed beyond the wire time for "OK", until a board is slower
 
 
 class ReplError(RobotError):
@@ -132,6 +134,9 @@ class RawRepl:
         self.in_raw = False
         self.abort = abort or threading.Event()
         self._slowness = 1  # grows when paced commands arrive damaged (see _write_paced)
+        self._tag = f"m{os.getpid() % 1000}{id(self) % 10007}"  # see _fence
+        self._fences = 0
+        self._ok_margin = OK_MARGIN
 
     # ---- low level ---------------------------------------------------------------------
     def _lost(self, exc: BaseException | None = None) -> RobotLost:
@@ -194,9 +199,10 @@ class RawRepl:
         step, pause = self._slices()
         paced = -(-size // step) * pause  # the pauses _write_paced makes
         # why: the board answers within a millisecond or two of the last byte (QEMU, a
-        # USB cable); the margin covers a busy host, and a resend after a late "OK" is
-        # safe (see exec), so a lost end costs tens of milliseconds, not a quarter second
-        return 0.05 + 1.5 * max(on_wire, paced)
+        # USB cable), so a lost end costs tens of milliseconds, not a quarter second;
+        # the margin follows how fast the board answered the last raw REPL request, and
+        # grows when an abandoned command turns out to have been answered (see _fence)
+        return self._ok_margin + 1.5 * max(on_wire, paced)
 
     def _arrives(self, marker: bytes, timeout: float) -> bool:
         """Wait up to ``timeout`` for ``marker`` without consuming it."""
@@ -227,8 +233,12 @@ class RawRepl:
         self._write(b"\r\x03\x03")
         self.in_raw = False
 
-    def enter_raw(self, timeout: float | None = None) -> None:
-        """Interrupt the program and enter the raw REPL (no fixed pause: wait for the banner)."""
+    def enter_raw(self, timeout: float | None = None, fence: bool = False) -> None:
+        """Interrupt the program and enter the raw REPL (no fixed pause: wait for the banner).
+
+        ``fence``: a command was abandoned (its answer was late or cut), so the board may
+        still be answering it; return only once everything it had been sent is answered.
+        """
         total = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + total
         self.interrupt()
@@ -238,17 +248,47 @@ class RawRepl:
         except LinkClosed as exc:
             raise self._lost(exc) from exc
         self._buf.clear()
+        asked = time.monotonic()
         while True:
             self._write(b"\r\x01")
             left = deadline - time.monotonic()
             try:
                 self.read_until(RAW_BANNER, min(left, 0.5) if left > 0.5 else max(left, 0.05))
+                # how fast this board answers now sets how long an "OK" may be late
+                self._ok_margin = min(1.0, max(OK_MARGIN, 2 * (time.monotonic() - asked)))
                 break
             except RobotTimeout:
                 if time.monotonic() >= deadline:
                     raise self._silent(total) from None
                 self._write(b"\x03")  # a Ctrl-A lost on the way: try again
+                fence = True  # ...or only late: its banner is still to come
         self.in_raw = True
+        if fence:
+            self._fence(deadline, total)
+
+    def _fence(self, deadline: float, total: float) -> None:
+        """Run a command that prints a tag used once, and drop everything up to its answer.
+
+        why: banners all look alike, and a board slower than the host's waits may still
+        owe answers to commands sent before; the board answers in order, so whatever comes
+        before the tag belongs to those, never to the next command.
+        """
+        wait = 0.25
+        while True:
+            self._fences += 1
+            tag = f"{self._tag}.{self._fences}".encode()
+            self._write(b"print('" + tag + b"')\x04")
+            left = deadline - time.monotonic()
+            if self._arrives(tag + b"\r\n\x04\x04>", max(0.05, min(left, wait))):
+                stale = self.read_until(tag + b"\r\n\x04\x04>", 0)
+                if b"OK" in stale[:-len(tag) - 7]:
+                    # an abandoned command was answered after all: it was late, not lost
+                    self._ok_margin = min(2.0, self._ok_margin * 2)
+                return
+            if time.monotonic() >= deadline:
+                raise self._silent(total)
+            self._write(b"\x03")  # the command was garbled or cut: clear the line
+            wait *= 2  # ...or the board is slower still than we thought
 
     def exit_raw(self) -> None:
         self._write(b"\x02")
@@ -285,7 +325,7 @@ class RawRepl:
             if resend == 2 or wait <= 0 or self._arrives(b"OK", wait):
                 break
             self._slow_down()
-            self.enter_raw(max(0.05, deadline - time.monotonic()))
+            self.enter_raw(max(0.05, deadline - time.monotonic()), fence=True)
         try:
             reply = self.read_until(b"\x04>", max(0.05, deadline - time.monotonic()))
         except RobotTimeout:
@@ -346,7 +386,7 @@ class RawRepl:
                 if exc.code != "protocol" or last:
                     raise
             time.sleep(0.02 * (attempt + 1))  # let a disturbed line settle
-            self.enter_raw(max(0.2, deadline - time.monotonic()))
+            self.enter_raw(max(0.2, deadline - time.monotonic()), fence=True)
         raise AssertionError("unreachable")
 
     def _parse(self, reply: bytes, code: bytes) -> str:
@@ -460,7 +500,7 @@ class RawRepl:
             except RobotError as exc:
                 if exc.code not in ("verify", "board_error", "protocol"):
                     raise
-                self.enter_raw()
+                self.enter_raw(fence=True)
         can_rename = self._setup()
         for attempt in range(attempts):
             try:
@@ -478,7 +518,7 @@ class RawRepl:
                 if exc.code not in ("verify", "board_error", "protocol"):
                     raise
                 got = (-1, 0, 0)
-                self.enter_raw()
+                self.enter_raw(fence=True)
                 can_rename = self._setup()
             if got == expected:
                 break
@@ -513,7 +553,7 @@ class RawRepl:
             # plain, not as a checked literal: on a full heap even that could not be parsed
             self.exec(_FREE_RAM, timeout=half)
         except (ReplError, RobotTimeout):
-            self.enter_raw(timeout=half)  # a silent board fails here, within the timeout
+            self.enter_raw(timeout=half, fence=True)  # a silent board fails here, in time
         can_rename = self.exec_retry(_FREE_RAM + _RENAME_PROBE).strip() == "True"
         if self.raw_paste:
             self.exec_retry("".join(_BOARD_HELPERS))
@@ -591,7 +631,7 @@ class RawRepl:
                                     timeout=min(self.timeout, 1.5))
                 except (ReplError, RobotTimeout):
                     self._slow_down()
-                    self.enter_raw()
+                    self.enter_raw(fence=True)
                     out = ""
                 if out.strip() == str(end):
                     self._speed_up()

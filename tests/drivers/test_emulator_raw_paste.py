@@ -108,6 +108,23 @@ def test_old_firmware_answer_falls_back_to_plain_raw_repl(tmp_path):
         repl.link.close()
 
 
+def test_late_replies_never_mix_up_commands(tmp_path):
+    """A board whose every answer comes late (120 ms, beyond the wait for "OK" on short
+    commands): the station sends commands again, learns the board is slow, and never
+    takes a late reply for the answer to another command."""
+    with EmulatedBoard(tmp_path / "fs", raw_paste=False, latency=0.12) as slow:
+        repl = RawRepl(SerialLink(slow.port), "robot lent", timeout=3)
+        repl.enter_raw()
+        assert [repl.exec_retry(f"print({n}*2)").strip() for n in range(3)] == \
+            ["0", "2", "4"]
+        program = b"print('lent')\n" * 15
+        repl.put_main(program)
+        assert (slow.root / "main.py").read_bytes() == program
+        assert not (slow.root / "mallette.tmp").exists()
+        assert repl.exec_retry("print('fin')").strip() == "fin"
+        repl.link.close()
+
+
 PROGRAM = {"version": 1, "main": [
     {"block": "light", "colour": "purple"},
     {"block": "move", "direction": "forward", "distance_cm": 2},
