@@ -38,12 +38,24 @@ MARKER = b"BENCH:GO"
 
 
 def payload(size: int = 2048) -> bytes:
-    """A MicroPython program of ``size`` bytes that prints a marker when it starts."""
-    head = b"print('BENCH:GO')\n"
-    line = b"# " + b"mallette " * 6 + b"\n"
-    body = head
-    while len(body) + len(line) <= size:
-        body += line
+    """A MicroPython program of ``size`` bytes that prints a marker when it starts.
+
+    The rest is what the station really sends, a pupil's program compiled for the
+    micro:bit + Maqueen, as comments: it compresses like real programs do, and never runs.
+    """
+    from robots.compilers.micropython import compile_program
+
+    program = {"version": 1, "main": [
+        {"block": "repeat", "times": 4, "do": [
+            {"block": "move", "direction": "forward", "distance_cm": 20},
+            {"block": "turn", "direction": "right", "degrees": 90},
+            {"block": "light", "colour": "green"}]},
+        {"block": "sound", "note": "C5", "seconds": 0.5}]}
+    body = b"print('BENCH:GO')\n"
+    for line in compile_program(program).encode().splitlines():
+        if len(body) + len(line) + 3 > size:
+            break
+        body += b"# " + line + b"\n"
     return body + b"#" * (size - len(body) - 1) + b"\n"
 
 

@@ -24,6 +24,7 @@ import threading
 import time
 import tty
 import types
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ class EmulatedBoard:
     """One emulated board; ``port`` is the pty a client opens."""
 
     def __init__(self, root: Path, window: int = 128, raw_paste: bool = True,
-                 consume_delay: float = 0.0005, latency: float = 0.0) -> None:
+                 consume_delay: float = 0.0005, latency: float = 0.0,
+                 deflate: bool = True) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.window = window
@@ -50,6 +52,8 @@ class EmulatedBoard:
         # a USB full-speed device answers on the next 1 ms frame: set latency=0.001 to model it
         self.latency = latency
         self.overruns = 0
+        self.received = 0  # bytes from the host, to see what a client sends
+        self.deflate_supported = deflate  # MicroPython >= 1.21 has the deflate module
         self.state: dict[str, Any] = {"motors": [0, 0], "light": "off", "notes": [],
                                       "trace": []}
         self.master, self.slave = os.openpty()
@@ -139,6 +143,7 @@ class EmulatedBoard:
 
     def feed(self, data: bytes) -> None:
         """Bytes from the host (the pty, or a BLE UART bridge)."""
+        self.received += len(data)
         if b"\x03" in data and self._busy_thread is not None and self._mode != "paste":
             self._interrupt()
             data = data.replace(b"\x03", b"", 1)
@@ -395,8 +400,10 @@ class EmulatedBoard:
         modules = {"os": fake_os, "uos": fake_os, "sys": fake_sys, "usys": fake_sys,
                    "time": fake_time, "utime": fake_time, "robot": robot,
                    **_fake_pybricks(record, board)}
+        if self.deflate_supported:
+            modules["deflate"] = _fake_deflate()
         real_import = builtins.__import__
-        allowed = {"binascii", "ubinascii", "hashlib", "uhashlib", "struct", "ustruct",
+        allowed = {"binascii", "ubinascii", "hashlib", "uhashlib", "struct", "ustruct", "io",
                    "gc", "micropython", "errno", "uerrno", "json", "ujson", "math", "random"}
 
         def _import(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -444,6 +451,22 @@ def _fake_os(board: EmulatedBoard) -> types.SimpleNamespace:
         statvfs=lambda name: (4096, 4096, 512, 400, 400, 0, 0, 0, 0, 255),
         uname=lambda: ("emulator", "emulator", "1.22.0", "v1.22.0", "emulator"),
         sep="/")
+
+
+def _fake_deflate() -> types.SimpleNamespace:
+    """MicroPython's ``deflate`` module (decompression side), as firmware >= 1.21 has it."""
+    formats = {0: 47, 1: -15, 2: 15, 3: 31}  # AUTO, RAW, ZLIB, GZIP as zlib's wbits
+
+    class DeflateIO:
+        def __init__(self, stream: Any, fmt: int = 0, wbits: int = 0,
+                     close: bool = False) -> None:
+            self._stream, self._fmt = stream, fmt
+
+        def read(self, size: int = -1) -> bytes:
+            data = zlib.decompressobj(formats[self._fmt]).decompress(self._stream.read())
+            return data if size < 0 else data[:size]
+
+    return types.SimpleNamespace(DeflateIO=DeflateIO, AUTO=0, RAW=1, ZLIB=2, GZIP=3)
 
 
 def _fake_pybricks(record: Callable[[str, Any], None],

@@ -97,6 +97,27 @@ def test_known_board_gets_every_program_byte_exact(board):
     repl.link.close()
 
 
+@pytest.mark.parametrize("deflate", [True, False])
+def test_compiled_program_travels_deflated_where_the_firmware_can(tmp_path, deflate):
+    """A pupil's program compiled from blocks goes deflated to a board with MicroPython's
+    deflate module (command included, under 80% of its size on the wire), and as it is to
+    one without."""
+    from robots.compilers.micropython import GENERIC_MICROPYTHON, compile_program
+
+    program = compile_program(PROGRAM, GENERIC_MICROPYTHON).encode()
+    with EmulatedBoard(tmp_path / "fs", deflate=deflate) as emu:
+        repl = RawRepl(SerialLink(emu.port), "ESP32", timeout=3)
+        repl.enter_raw()
+        repl.put_main(b"print('first')\n")  # learns the board's modes
+        before = emu.received
+        repl.put_main(program)
+        sent = emu.received - before
+        assert (emu.root / "main.py").read_bytes() == program
+        assert (sent < 0.8 * len(program)) is deflate, (sent, len(program))
+        assert sent > len(program) or deflate
+        repl.link.close()
+
+
 def test_old_firmware_answer_falls_back_to_plain_raw_repl(tmp_path):
     with EmulatedBoard(tmp_path / "fs", raw_paste=False) as old:
         repl = RawRepl(SerialLink(old.port), "vieux robot", timeout=3)
