@@ -34,6 +34,7 @@ from robots.transports.link import Link, LinkClosed
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 TEMP_NAME = "mallette.tmp"
+SPEED_PROOF = 200  # bytes: a command at least this long, arrived whole, lets pacing speed up
 OK_MARGIN = 0.05  # seconds allowed beyond the wire time for "OK", until a board is slower
 
 
@@ -165,8 +166,15 @@ class RawRepl:
         """A command arrived garbled or cut: the board drains slower than we send."""
         self._slowness = min(self._slowness * 2, 16)
 
-    def _speed_up(self) -> None:
-        self._slowness = max(1, self._slowness - 1)
+    def _speed_up(self, size: int) -> None:
+        """A command of ``size`` bytes arrived whole.
+
+        why: only a command as long as an upload's chunks says the board keeps up; a
+        short one (asking where the upload stands) would reset the pace before the chunk
+        that was damaged goes again, and on a busy machine it would be damaged again.
+        """
+        if size >= SPEED_PROOF:
+            self._slowness = max(1, self._slowness - 1)
 
     def _slices(self) -> tuple[int, float]:
         """Bytes per write and the pause after each, as slowed by damaged commands.
@@ -380,7 +388,7 @@ class RawRepl:
             last = attempt == tries - 1 or left <= per_try
             try:
                 out = self.exec(checked, left if last else per_try)
-                self._speed_up()
+                self._speed_up(len(checked))
                 return out
             except (ReplError, RobotTimeout):
                 self._slow_down()
@@ -662,7 +670,7 @@ class RawRepl:
                     self.enter_raw(fence=True)
                     out = ""
                 if out.strip() == str(end):
-                    self._speed_up()
+                    self._speed_up(len(piece))
                     break
                 where = self.exec_retry("print(_mo)").strip()
                 if where == str(end):
