@@ -617,7 +617,7 @@ class RawRepl:
         squeeze = zlib.compressobj(9, zlib.DEFLATED, 10)  # a 1 KB window: little RAM
         packed = base64.b64encode(squeeze.compress(data) + squeeze.flush()).decode()
         packed_source = ("import deflate,io,binascii\nd=deflate.DeflateIO(io.BytesIO("
-                         f"binascii.a2b_base64('{packed}')),deflate.ZLIB,10).read()")
+                         f"binascii.a2b_base64(b'{packed}')),deflate.ZLIB,10).read()")
         return packed_source if len(packed_source) < len(plain) else plain
 
     def _send_small(self, data: bytes, progress: Callable[[str, float], None],
