@@ -33,6 +33,7 @@ from robots.drivers.base import RobotError, RobotLost, RobotTimeout
 from robots.transports.link import Link, LinkClosed
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+CHECKED_END = "\x06"  # printed after a checked command ran (see _checked)
 TEMP_NAME = "mallette.tmp"
 SPEED_PROOF = 200  # bytes: a command at least this long, arrived whole, lets pacing speed up
 OK_MARGIN = 0.05  # seconds allowed beyond the wire time for "OK", until a board is slower
@@ -99,11 +100,14 @@ def _checked(code: str) -> str:
 
     A garbled byte can turn ``break`` into ``brei`` inside a function body: that still
     compiles, and fails only when called. So the code travels as a literal whose length
-    and byte sum the board checks before ``exec``.
+    and byte sum the board checks before ``exec``, and the output ends with
+    ``CHECKED_END`` only if the check ran and passed: a command whose end was lost can
+    leave just ``_c=...``, valid Python that runs nothing and says nothing.
     """
     data = code.encode()
     return (f"_c={data!r}\nif len(_c)=={len(data)} and sum(_c)=={sum(data)}:\n"
-            " exec(str(_c,'utf-8'))\nelse:\n raise ValueError('garbled')\n")
+            f" exec(str(_c,'utf-8'));print(end={CHECKED_END!r})\n"
+            "else:\n raise ValueError('garbled')\n")
 
 
 _VERBATIM = frozenset(b"\t\n" + bytes(range(0x20, 0x7F))) - {ord("\\")}
@@ -388,6 +392,11 @@ class RawRepl:
             last = attempt == tries - 1 or left <= per_try
             try:
                 out = self.exec(checked, left if last else per_try)
+                if checked is not code:
+                    if not out.endswith(CHECKED_END):  # the check itself was lost
+                        raise ReplError(_("Le robot « %(name)s » a mal reçu une commande.",
+                                          name=self.name), out)
+                    out = out[:-len(CHECKED_END)]
                 self._speed_up(len(checked))
                 return out
             except (ReplError, RobotTimeout):
