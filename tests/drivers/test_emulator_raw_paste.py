@@ -146,6 +146,39 @@ def test_late_replies_never_mix_up_commands(tmp_path):
         repl.link.close()
 
 
+class TailLossLink(SerialLink):
+    """Loses the end of the next command but not its Ctrl-D, as a full receive buffer can."""
+
+    def __init__(self, port: str) -> None:
+        super().__init__(port)
+        self.armed = False
+        self.dropping = False
+
+    def write(self, data: bytes) -> None:
+        if self.armed and data == b"\x04":
+            self.armed = self.dropping = False
+        elif self.armed:
+            if self.dropping:
+                return
+            if b"\n" in data:  # keep the first line only: ``_c=b'...'``
+                data, self.dropping = data[:data.index(b"\n") + 1], True
+        super().write(data)
+
+
+def test_a_checked_command_cut_after_its_first_line_is_sent_again(tmp_path):
+    """What is left, ``_c=b'...'``, is valid Python that runs nothing: it must not pass
+    for a command that ran and printed nothing."""
+    with EmulatedBoard(tmp_path / "fs", raw_paste=False) as old:
+        link = TailLossLink(old.port)
+        repl = RawRepl(link, "vieux robot", timeout=3)
+        repl.enter_raw()
+        assert repl.exec("print(1)") == "1\r\n"  # learns: plain raw REPL
+        link.armed = True
+        assert repl.exec_retry("print(6*7)") == "42\r\n"
+        assert not link.armed  # the first attempt was cut
+        link.close()
+
+
 PROGRAM = {"version": 1, "main": [
     {"block": "light", "colour": "purple"},
     {"block": "move", "direction": "forward", "distance_cm": 2},
