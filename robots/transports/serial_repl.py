@@ -296,10 +296,11 @@ class RawRepl:
             self._fences += 1
             tag = f"{self._tag}.{self._fences}".encode()
             self._write(b"print('" + tag + b"')\x04")
+            answer = b"OK" + tag + b"\r\n\x04\x04>"
             left = deadline - time.monotonic()
-            if self._arrives(tag + b"\r\n\x04\x04>", max(0.05, min(left, wait))):
-                stale = self.read_until(tag + b"\r\n\x04\x04>", 0)
-                if b"OK" in stale[:-len(tag) - 7]:
+            if self._arrives(answer, max(0.05, min(left, wait))):
+                stale = self.read_until(answer, 0)[:-len(answer)]
+                if b"OK" in stale:
                     # an abandoned command was answered after all: it was late, not lost
                     self._ok_margin = min(2.0, self._ok_margin * 2)
                 return
@@ -568,11 +569,8 @@ class RawRepl:
     def _setup(self) -> bool:
         """Define the board-side helpers; True if the firmware's ``os`` can rename."""
         if self.raw_paste:  # a modern board (known from an earlier command): one command
-            out = self.exec_retry(_FREE_RAM + "".join(_BOARD_HELPERS) + _RENAME_PROBE
-                                  + _DEFLATE_PROBE).split()
-            self._can_rename = out[:1] == ["True"]
-            self._deflate = out[1:2] == ["1"]
-            return self._can_rename
+            return self._probed(self.exec_retry(_FREE_RAM + "".join(_BOARD_HELPERS)
+                                                + _RENAME_PROBE + _DEFLATE_PROBE))
         half = self.timeout / 2
         try:
             # plain, not as a checked literal: on a full heap even that could not be parsed
@@ -580,17 +578,21 @@ class RawRepl:
         except (ReplError, RobotTimeout):
             self.enter_raw(timeout=half, fence=True)  # a silent board fails here, in time
         # (only raw-paste boards take the one-command upload that deflate shortens)
-        out = self.exec_retry(_FREE_RAM + _RENAME_PROBE
-                              + (_DEFLATE_PROBE if self.raw_paste else "")).split()
-        can_rename = out[:1] == ["True"]
-        self._deflate = out[1:2] == ["1"]
+        can_rename = self._probed(self.exec_retry(
+            _FREE_RAM + _RENAME_PROBE + (_DEFLATE_PROBE if self.raw_paste else "")))
         if self.raw_paste:
             self.exec_retry("".join(_BOARD_HELPERS))
         else:
             for helper in _BOARD_HELPERS:
                 self.exec_retry(helper)
-        self._can_rename = can_rename
         return can_rename
+
+    def _probed(self, out: str) -> bool:
+        """Read the answers to ``_RENAME_PROBE`` (and ``_DEFLATE_PROBE``); True if renaming."""
+        answers = out.split()
+        self._can_rename = answers[:1] == ["True"]
+        self._deflate = answers[1:2] == ["1"]
+        return self._can_rename
 
     def _send_compact(self, data: bytes, progress: Callable[[str, float], None],
                       target: str) -> bool:
