@@ -243,12 +243,39 @@ class ThymioDriver(RobotDriver):
         path = f"/nodes/{node}/{variable}/" + "/".join(str(int(v)) for v in values)
         self._request("GET", path, min(self.timeout, 3))
 
+    def _description(self) -> dict[str, Any]:
+        """The node's description once it lists its variables, asked again until then.
+
+        why: right after the bridge connects, asebahttp may answer with a description that
+        has no variables yet (the robot's reply has not arrived); a bridge that connected
+        before the node was ready never asks again, so a fresh bridge asks once more.
+        """
+        deadline = time.monotonic() + self.timeout
+        fresh_after = time.monotonic() + min(2.0, self.timeout / 3)
+        while True:
+            node = self._ensure()
+            left = deadline - time.monotonic()
+            reply = self._request("GET", f"/nodes/{node}", max(0.2, min(3.0, left)))
+            if reply.status_code != 200:
+                raise self._lost()
+            try:
+                data = reply.json()
+            except ValueError as exc:
+                raise self._lost() from exc
+            if isinstance(data, dict) and data.get("namedVariables"):
+                return data
+            if time.monotonic() >= deadline:
+                raise RobotTimeout(_("Le Thymio « %(name)s » ne donne pas la liste de ses "
+                                     "capteurs : éteignez-le et rallumez-le, puis "
+                                     "réessayez.", name=self.name))
+            if time.monotonic() >= fresh_after:
+                self.bridge.stop()
+                self._do_connect(max(0.5, deadline - time.monotonic()))
+                fresh_after = deadline  # one fresh bridge, then keep asking it
+            time.sleep(0.1)
+
     def _do_describe(self) -> RobotInfo:
-        node = self._ensure()
-        reply = self._request("GET", f"/nodes/{node}", min(self.timeout, 3))
-        if reply.status_code != 200:
-            raise self._lost()
-        data = reply.json()
+        data = self._description()
         variables = data.get("namedVariables", {})
         sensors = [s for s, var in (("obstacle", "prox.horizontal"), ("line", "prox.ground.delta"),
                                     ("button", "button.center"), ("sound", "mic.intensity"))
