@@ -68,8 +68,28 @@ def seed_demo(app) -> dict[str, Any]:
                     group.robot_id = kit.robots[i % len(kit.robots)].id
             db.flush()
             _play_history(db, cls, fac)
-        db.commit()
         cls = db.scalar(select(Classroom).where(Classroom.school_id == school.id)
                         .order_by(Classroom.id))
+        session_number = _open_next_session(db, cls, fac)
+        db.commit()
         return {"password": password, "class_name": cls.name, "access_code": cls.access_code,
-                "groups": [(g.name, g.join_code) for g in cls.groups]}
+                "groups": [(g.name, g.join_code) for g in cls.groups],
+                "session_number": session_number}
+
+
+def _open_next_session(db, cls: Classroom, fac: Facilitator) -> int | None:
+    """Keep a session of the demo class open: group codes work only while one is.
+
+    why: a newcomer types a printed code on a tablet right away; without an open
+    session the code would be refused.
+    """
+    from kit.sessions import open_session, open_session_of, proposed_number
+
+    current = open_session_of(db, cls)
+    if current is not None:
+        return current.number
+    number = proposed_number(db, cls)
+    if number is None:
+        return None
+    open_session(db, cls, number, fac.id)
+    return number
