@@ -79,6 +79,8 @@ def begin(db: DbSession, cookie: MutableMapping[str, Any], role: str, *,
                   class_id=class_id, group_id=group_id, created_at=now, last_seen_at=now,
                   expires_at=_expiry(role, now))
     db.add(login)
+    # a forgotten tablet leaves its row until the next login sweeps it (same transaction)
+    db.execute(delete(Login).where(Login.expires_at <= now))
     lang = cookie.get("lang")
     cookie.clear()  # why: nothing from before the login rides along (but the language)
     if lang:
@@ -132,8 +134,3 @@ def end_for_class(db: DbSession, class_id: int, group_ids: list[int]) -> None:
     db.execute(delete(Login).where((Login.class_id == class_id)
                                    | Login.group_id.in_(group_ids)))
 
-
-def purge_expired(db: DbSession, now: datetime | None = None) -> int:
-    """Drop logins past their end (at start-up; a forgotten tablet leaves no row behind)."""
-    result = db.execute(delete(Login).where(Login.expires_at <= (now or utcnow())))
-    return result.rowcount or 0

@@ -20,7 +20,10 @@ def test_facilitator_logs_in_in_french(browser, live_server, seeded, output_dir)
     page.close()
 
 
-def test_pupils_join_on_a_tablet(browser, live_server, seeded, output_dir):
+def test_pupils_join_on_a_tablet(browser, live_server, app, seeded, output_dir):
+    from tests.kit.test_roles import open_session_one
+
+    open_session_one(app, seeded["class_id"])
     page = browser.new_page(viewport={"width": 800, "height": 1280}, has_touch=True)
     page.goto(live_server.url + "/")
     box = page.locator("#join-code").bounding_box()
