@@ -120,7 +120,7 @@ def _check_login() -> None:
     if "role" not in session:
         return
     with station().sessions() as db:
-        g.login = logins.check(db, session)
+        logins.check(db, session)
 
 
 def enforce(app) -> None:
