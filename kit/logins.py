@@ -80,7 +80,8 @@ def begin(db: DbSession, cookie: MutableMapping[str, Any], role: str, *,
                   expires_at=_expiry(role, now))
     db.add(login)
     # a forgotten tablet leaves its row until the next login sweeps it (same transaction)
-    db.execute(delete(Login).where(Login.expires_at <= now))
+    db.execute(delete(Login).where(Login.expires_at <= now),
+               execution_options={"synchronize_session": False})
     lang = cookie.get("lang")
     cookie.clear()  # why: nothing from before the login rides along (but the language)
     if lang:

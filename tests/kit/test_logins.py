@@ -324,3 +324,20 @@ def test_every_integer_id_table_uses_autoincrement_on_sqlite(app):
                    if "id" in t.c and t.c.id.primary_key and t.c.id.type.python_type is int]
     assert len(integer_ids) >= 9
     assert all("AUTOINCREMENT" in sql[name] for name in integer_ids), integer_ids
+
+
+def test_a_new_login_sweeps_expired_rows_even_with_logins_loaded(app, seeded):
+    """The sweep in ``begin`` must not compare SQLite's naive times with aware ones."""
+    from kit import logins
+    from kit.app import station
+
+    with app.app_context(), station().sessions() as db:
+        old: dict = {}
+        logins.begin(db, old, "group", group_id=seeded["group_id"],
+                     class_id=seeded["class_id"], now=utcnow() - timedelta(days=2))
+        db.commit()
+        assert len(db.scalars(select(Login)).all()) == 1  # loaded in this session
+        logins.begin(db, {}, "facilitator", facilitator_id=seeded["facilitator_id"])
+        db.commit()
+        assert [row.role for row in db.scalars(select(Login))] == ["facilitator"]
+        assert logins.check(db, old) is None and "role" not in old
