@@ -4,7 +4,8 @@ Each wrong group code, class code or facilitator password is a row. Within a win
 :data:`WINDOW`, a device (an address) gets at most :data:`PER_ADDRESS` wrong tries, and the
 whole station at most :data:`STATION` wrong tries of one kind, however many devices share
 the guessing. Right codes write nothing. When wrong tries pile up the facilitator is told
-(dashboard and live screens): "N codes faux en 5 min depuis M appareils".
+(dashboard and live screens): "N codes faux en 5 min depuis M appareils", as soon as
+:data:`ALERT_AT` wrong tries pile up or one device reaches its limit.
 
 why the figures: a class types its codes within minutes with a few typos (well under 20);
 with 20 wrong group codes per 5 minutes across the station, finding one of 6 live codes
@@ -72,12 +73,19 @@ def refusal(db: DbSession, kind: str, address: str,
 
 
 def alert(db: DbSession, now: datetime | None = None) -> Alert | None:
-    """The guessing alert for the facilitator, or None when wrong tries look like typos."""
+    """The guessing alert for the facilitator, or None when wrong tries look like typos.
+
+    Raised by :data:`ALERT_AT` wrong tries across the station, or by one device reaching
+    its own limit.
+    """
     now = now or utcnow()
-    failures, devices = db.execute(
-        select(func.count(), func.count(FailedLogin.address.distinct()))
-        .where(FailedLogin.time > now - WINDOW)).one()
-    return Alert(failures, devices) if failures >= ALERT_AT else None
+    per_device = dict(db.execute(select(FailedLogin.address, func.count())
+                                 .where(FailedLogin.time > now - WINDOW)
+                                 .group_by(FailedLogin.address)).all())
+    failures = sum(per_device.values())
+    if failures >= ALERT_AT or max(per_device.values(), default=0) >= PER_ADDRESS:
+        return Alert(failures, len(per_device))
+    return None
 
 
 def fail(db: DbSession, kind: str, address: str, now: datetime | None = None) -> Alert | None:

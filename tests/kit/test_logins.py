@@ -225,11 +225,15 @@ def test_guessing_is_throttled_across_devices_and_restarts_and_the_facilitator_i
     assert "20 codes ou mots de passe faux en 5 min depuis 5 appareils" in dashboard
 
 
-def test_one_device_guessing_teacher_codes_is_stopped(client, seeded):
+def test_one_device_guessing_teacher_codes_is_stopped_and_shown(app, client, seeded):
     for n in range(8):
         assert _teacher(client, f"AAAA-{2222 + n}").status_code == 302
     resp = _teacher(client, seeded["access_code"])
     assert resp.status_code == 429 and "attends" in _page(resp)
+    fac = app.test_client()
+    login_as(fac, "facilitator", seeded)
+    page = _page(fac.get("/animateur/"))
+    assert "8 codes ou mots de passe faux en 5 min depuis un seul appareil." in page
 
 
 def test_typos_alone_raise_no_alert(app, client, seeded):
@@ -237,7 +241,7 @@ def test_typos_alone_raise_no_alert(app, client, seeded):
         _join(client, f"lapin{100 + n}")
     login_as(client, "facilitator", seeded)
     page = _page(client.get("/animateur/"))
-    assert re.search(r'<p id="guessing-alert"[^>]*\bhidden>', page)
+    assert re.search(r'<div id="guessing-alert"[^>]*\bhidden>', page)
     assert "3 codes ou mots de passe faux" not in page
 
 
