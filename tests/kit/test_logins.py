@@ -128,6 +128,17 @@ def test_logins_end_after_their_role_s_lifetime(app, seeded):
         ("teacher", {"class_id": seeded["class_id"]},
          timedelta(hours=2, minutes=30), timedelta(hours=2, minutes=1), False, "/enseignant/"),
     ]
+    # begun ten minutes before last midnight, active a minute ago: the day is over
+    from datetime import datetime, time
+
+    midnight = datetime.combine(datetime.now().astimezone().date(), time(0)).astimezone()
+    before_midnight = utcnow() - (midnight - timedelta(minutes=10))
+    cases += [
+        ("group", {"group_id": seeded["group_id"], "class_id": seeded["class_id"]},
+         before_midnight, timedelta(minutes=1), False, "/api/v1/group/session"),
+        ("teacher", {"class_id": seeded["class_id"]},
+         before_midnight, timedelta(minutes=1), False, "/enseignant/"),
+    ]
     open_session_one(app, seeded["class_id"])
     for role, ids, started, seen, alive, path in cases:
         client = app.test_client()
@@ -345,3 +356,22 @@ def test_a_new_login_sweeps_expired_rows_even_with_logins_loaded(app, seeded):
         db.commit()
         assert [row.role for row in db.scalars(select(Login))] == ["facilitator"]
         assert logins.check(db, old) is None and "role" not in old
+
+
+def test_pupil_and_teacher_logins_end_at_local_midnight_facilitators_do_not(app, seeded):
+    from datetime import UTC, datetime, time
+
+    from kit import logins
+    from kit.app import station
+
+    late = datetime.combine(datetime.now().astimezone().date(), time(23, 50)).astimezone()
+    midnight = (late + timedelta(minutes=10)).astimezone(UTC)
+    with app.app_context(), station().sessions() as db:
+        ends = {role: logins.begin(db, {}, role, now=late.astimezone(UTC), **ids).expires_at
+                for role, ids in (("group", {"group_id": seeded["group_id"],
+                                             "class_id": seeded["class_id"]}),
+                                  ("teacher", {"class_id": seeded["class_id"]}),
+                                  ("facilitator", {"facilitator_id": seeded["facilitator_id"]}))}
+        db.rollback()
+    assert ends["group"] == ends["teacher"] == midnight
+    assert ends["facilitator"] == late.astimezone(UTC) + logins.MAX_LIFETIME
