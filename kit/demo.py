@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kit.app import station
+from kit.logins import end_for_facilitator
 from kit.models import Classroom, Facilitator, School
 from kit.roster import create_class, create_group, create_school
 from kit.security import hash_password, new_password
@@ -58,6 +59,7 @@ def seed_demo(app) -> dict[str, Any]:
             db.add(fac)
         else:
             fac.password_hash = hash_password(password)
+            end_for_facilitator(db, fac.id)  # the old password's logins end with it
         school = db.scalar(select(School).where(School.name == DEMO_SCHOOL))
         if school is None:
             school = create_school(db, DEMO_SCHOOL, "Villeneuve", "school")

@@ -135,3 +135,8 @@ def end_for_class(db: DbSession, class_id: int, group_ids: list[int]) -> None:
     db.execute(delete(Login).where((Login.class_id == class_id)
                                    | Login.group_id.in_(group_ids)))
 
+
+
+def end_for_facilitator(db: DbSession, facilitator_id: int) -> None:
+    """Every login of a facilitator whose password has just changed."""
+    db.execute(delete(Login).where(Login.facilitator_id == facilitator_id))

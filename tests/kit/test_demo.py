@@ -60,3 +60,16 @@ def test_a_printed_demo_code_lets_a_tablet_join_at_once(tmp_path):
                        follow_redirects=True)
     page = resp.get_data(as_text=True)
     assert "Les Fusées" in page and "Léa" in page
+
+
+def test_a_new_demo_password_ends_the_old_password_s_logins(tmp_path):
+    from kit.app import create_app
+    from tests.conftest import csrf_token
+
+    first = CliRunner().invoke(main, ["demo", "--no-serve", "--data", str(tmp_path)])
+    password = first.output.split("Mot de passe animateur·rice : ")[1].split()[0]
+    client = create_app(data_dir=tmp_path, testing=True).test_client()
+    client.post("/connexion", data={"password": password, "csrf_token": csrf_token(client)})
+    assert client.get("/api/v1/kit").status_code == 200
+    CliRunner().invoke(main, ["demo", "--no-serve", "--data", str(tmp_path)])
+    assert client.get("/api/v1/kit").status_code == 401
