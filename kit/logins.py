@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import MutableMapping
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from kit.models import Login, utcnow
 
+# time without a request after which a login ends (a pupil's ends with the day anyway)
 IDLE = {"facilitator": timedelta(hours=3), "teacher": timedelta(hours=2),
         "group": timedelta(hours=12)}
 MAX_LIFETIME = timedelta(hours=12)
@@ -41,8 +42,6 @@ def _hash(token: str) -> str:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes (stored as UTC)."""
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
