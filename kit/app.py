@@ -82,7 +82,8 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
     """Build the station. ``kit`` wins over ``kit_path``; neither gives the simulated kit."""
     compile_catalogs()
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not data_dir.exists():  # why: first names and the password hash live in it
+        data_dir.mkdir(mode=0o700, parents=True)
     if kit is None:
         kit = load_kit(kit_path)
     url = database_url or kitdb.database_url(data_dir)

@@ -118,6 +118,9 @@ def demo(port: int, host: str, data_dir: Path, no_serve: bool) -> None:
                  code=info["access_code"]))
     for name, code in info["groups"]:
         click.echo(_("  Groupe %(name)s : code %(code)s", name=name, code=code))
+    if info["session_number"] is not None:
+        click.echo(_("Séance %(n)s ouverte : les codes des groupes marchent tout de suite.",
+                     n=info["session_number"]))
     sys.stdout.flush()
     if not no_serve:
         _serve(app, host, port)

@@ -7,11 +7,12 @@ territory hub.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -44,8 +45,26 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def _protect_sqlite_file(url: str) -> None:
+    """Only the station's user may read the database file (first names, password hash).
+
+    why: created here before SQLite opens it, with mode 0600, because SQLite gives its
+    -wal and -shm files the database file's mode; files of an older station are narrowed.
+    """
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:":
+        return
+    path = Path(database)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creating it if needed)."""
+    _protect_sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
 
 

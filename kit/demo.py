@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kit.app import station
+from kit.logins import end_for_facilitator
 from kit.models import Classroom, Facilitator, School
 from kit.roster import create_class, create_group, create_school
 from kit.security import hash_password, new_password
@@ -58,6 +59,7 @@ def seed_demo(app) -> dict[str, Any]:
             db.add(fac)
         else:
             fac.password_hash = hash_password(password)
+            end_for_facilitator(db, fac.id)  # the old password's logins end with it
         school = db.scalar(select(School).where(School.name == DEMO_SCHOOL))
         if school is None:
             school = create_school(db, DEMO_SCHOOL, "Villeneuve", "school")
@@ -68,8 +70,28 @@ def seed_demo(app) -> dict[str, Any]:
                     group.robot_id = kit.robots[i % len(kit.robots)].id
             db.flush()
             _play_history(db, cls, fac)
-        db.commit()
         cls = db.scalar(select(Classroom).where(Classroom.school_id == school.id)
                         .order_by(Classroom.id))
+        session_number = _open_next_session(db, cls, fac)
+        db.commit()
         return {"password": password, "class_name": cls.name, "access_code": cls.access_code,
-                "groups": [(g.name, g.join_code) for g in cls.groups]}
+                "groups": [(g.name, g.join_code) for g in cls.groups],
+                "session_number": session_number}
+
+
+def _open_next_session(db, cls: Classroom, fac: Facilitator) -> int | None:
+    """Keep a session of the demo class open: group codes work only while one is.
+
+    why: a newcomer types a printed code on a tablet right away; without an open
+    session the code would be refused.
+    """
+    from kit.sessions import open_session, open_session_of, proposed_number
+
+    current = open_session_of(db, cls)
+    if current is not None:
+        return current.number
+    number = proposed_number(db, cls)
+    if number is None:
+        return None
+    open_session(db, cls, number, fac.id)
+    return number

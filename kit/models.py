@@ -34,6 +34,11 @@ NAMING = {
 }
 
 
+# why: SQLite hands a deleted row's id to the next row without AUTOINCREMENT, and a
+# number kept anywhere (a cookie, a link, a report) would then point at someone else
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -53,6 +58,7 @@ class Setting(Base):
 
 class Facilitator(Base):
     __tablename__ = "facilitators"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -61,6 +67,7 @@ class Facilitator(Base):
 
 class School(Base):
     __tablename__ = "schools"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     town: Mapped[str] = mapped_column(String(80), default="")
@@ -71,6 +78,7 @@ class School(Base):
 
 class Classroom(Base):
     __tablename__ = "classes"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -85,6 +93,7 @@ class Classroom(Base):
 
 class Group(Base):
     __tablename__ = "groups"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
     name: Mapped[str] = mapped_column(String(40))
@@ -101,6 +110,7 @@ class Cycle(Base):
     """A class's cycle of sessions (10 by default), following one curriculum."""
 
     __tablename__ = "cycles"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
     curriculum: Mapped[str] = mapped_column(String(64), default="default")
@@ -112,7 +122,7 @@ class Cycle(Base):
 
 class Session(Base):
     __tablename__ = "sessions"
-    __table_args__ = (UniqueConstraint("cycle_id", "number"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "number"), NEVER_REUSED)
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
@@ -147,7 +157,7 @@ class ProgramVersion(Base):
     """Every saved version of a group's program (robot program or 3D object)."""
 
     __tablename__ = "program_versions"
-    __table_args__ = (UniqueConstraint("group_id", "kind", "version"),)
+    __table_args__ = (UniqueConstraint("group_id", "kind", "version"), NEVER_REUSED)
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
@@ -159,6 +169,7 @@ class ProgramVersion(Base):
 
 class PrintJob(Base):
     __tablename__ = "print_jobs"
+    __table_args__ = (NEVER_REUSED,)
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), nullable=True,
                                                  index=True)
@@ -178,3 +189,36 @@ class PrintJob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
+
+
+class Login(Base):
+    """One login on one device: the cookie holds a random token, this row says whose it is.
+
+    why: a signed cookie alone cannot be revoked; with this row, logging out, deleting a
+    class or a group, or the end of the login's lifetime ends it on the next request.
+    Only a hash of the token is stored, so reading the database opens no session.
+    """
+
+    __tablename__ = "logins"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(12))
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facilitators.id", ondelete="CASCADE"), nullable=True, index=True)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"),
+                                                 nullable=True, index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                                 nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FailedLogin(Base):
+    """A wrong code or password: what the station-wide throttle counts (survives a restart)."""
+
+    __tablename__ = "failed_logins"
+    __table_args__ = (NEVER_REUSED,)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # group | teacher | facilitator
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -47,7 +47,7 @@ def _unique(db: DbSession, column, make) -> str:
         code = make()
         if db.scalar(select(column).where(column == code)) is None:
             return code
-    # ~5,000 join codes: only after thousands of groups (purge old classes then)
+    # ~117,000 join codes: only after tens of thousands of groups (purge old classes then)
     raise RosterError(_("Plus de code libre : supprimez d'anciennes classes."))
 
 
@@ -86,13 +86,19 @@ def anonymise_class(db: DbSession, cls: Classroom) -> None:
 
 
 def delete_class(db: DbSession, cls: Classroom) -> None:
-    """Delete a class and everything recorded about it (its figures go with it)."""
+    """Delete a class and everything recorded about it (its figures go with it).
+
+    Its teacher's and groups' logins end with it: the next request of those tablets
+    finds no login and goes back to the home page.
+    """
     from sqlalchemy import delete
 
+    from kit.logins import end_for_class
     from kit.models import Event, PrintJob, ProgramVersion, Session
 
     group_ids = [g.id for g in cls.groups]
     cycle_ids = [c.id for c in cls.cycles]
+    end_for_class(db, cls.id, group_ids)
     session_ids = list(db.scalars(select(Session.id).where(Session.cycle_id.in_(cycle_ids))))
     db.execute(delete(Event).where((Event.class_id == cls.id) | Event.group_id.in_(group_ids)
                                    | Event.session_id.in_(session_ids)))

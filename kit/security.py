@@ -13,6 +13,7 @@ never open a route.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -20,10 +21,12 @@ from typing import Any
 from flask import abort, g, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kit import logins
+
 ROLES = ("facilitator", "teacher", "group")
 PUBLIC = "public"
 
-# Join codes: a short French word a child can read, then two digits ("lapin42").
+# The facilitator's generated password: three words a person can read aloud.
 _ALL_WORDS = (
     "lapin chat chien ours loup lion tigre zebre vache poule canard cheval mouton "
     "souris tortue renard hibou castor koala panda phoque pingouin dauphin baleine "
@@ -32,8 +35,21 @@ _ALL_WORDS = (
     "soleil lune etoile nuage pluie neige arbre fleur herbe sapin robot fusee "
     "bateau avion train velo camion moto"
 ).split()
-# short words: quick to type, and they fit on the projector
-_WORDS = tuple(w for w in _ALL_WORDS if len(w) <= 6)
+# Join codes: a short French word a child can read, then three digits ("lapin427").
+# why: 130 words x 900 numbers = 117,000 codes (was 5,040); words of 6 letters at most,
+# none with an accent in its real spelling, so a child types what the projector shows.
+JOIN_WORDS = (
+    "lapin chat chien ours loup lion tigre vache poule canard cheval mouton souris tortue "
+    "renard hibou castor koala panda phoque requin crabe fourmi singe rhino girafe lama "
+    "poney cochon biche morse loutre merle pigeon cygne dinde bison jaguar puma orque thon "
+    "moule poulpe otarie caille pomme poire prune cerise fraise citron melon banane kiwi "
+    "mangue raisin orange ananas figue datte noix olive tomate radis chou navet pain tarte "
+    "soupe miel sucre beurre soleil lune nuage pluie neige arbre fleur herbe sapin lac mer "
+    "volcan roche sable vague vent orage robot bateau avion train camion moto ballon piano "
+    "livre crayon stylo gomme cahier carte botte gant tente lampe bougie igloo pirate "
+    "dragon bonnet violon harpe cloche toupie puzzle domino cube bulle plume perle radar "
+    "pilote rocher grotte kayak luge judo tennis"
+).split()
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -46,7 +62,7 @@ def check_password(password_hash: str, password: str) -> bool:
 
 
 def new_join_code() -> str:
-    return f"{secrets.choice(_WORDS)}{secrets.randbelow(90) + 10}"
+    return f"{secrets.choice(JOIN_WORDS)}{secrets.randbelow(900) + 100}"
 
 
 def new_access_code() -> str:
@@ -61,7 +77,9 @@ def new_password() -> str:
 
 
 def normalise_code(code: str) -> str:
-    return "".join(code.split()).lower()
+    """What the child typed, as stored: no spaces, lower case, accents dropped ("Lapin 427")."""
+    decomposed = unicodedata.normalize("NFKD", "".join(code.split()).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def roles(*allowed: str) -> Callable:
@@ -91,11 +109,27 @@ def current_role() -> str | None:
     return session.get("role")
 
 
+def _check_login() -> None:
+    """Forget the cookie's login unless its row is alive (one read on a short session).
+
+    why: a session of its own, closed at once, so a long request (a live stream) does not
+    hold a read transaction open for minutes.
+    """
+    from kit.app import station
+
+    if "role" not in session:
+        return
+    with station().sessions() as db:
+        logins.check(db, session)
+
+
 def enforce(app) -> None:
     """Install the check that runs before every request."""
 
     @app.before_request
     def _check_role():
+        if request.endpoint != "static":  # a stylesheet tells nothing about anyone
+            _check_login()
         if request.endpoint is None:
             return None  # 404 follows
         view = app.view_functions.get(request.endpoint)

@@ -56,16 +56,25 @@ def seeded(app):
                 "password": "mot-de-passe-test"}
 
 
+def log_in(client, role: str, **ids: int) -> None:
+    """Log the client in as the station does (a real login row, a token in the cookie)."""
+    from kit.app import station
+    from kit.logins import begin
+
+    with (client.application.app_context(), station().sessions() as db,
+          client.session_transaction() as sess):
+        begin(db, sess, role, **ids)
+        db.commit()
+
+
 def login_as(client, role: str, seeded: dict) -> None:
-    """Put a role in the client's session (the login forms have their own tests)."""
-    with client.session_transaction() as sess:
-        sess.clear()
-        if role == "facilitator":
-            sess.update(role="facilitator", facilitator_id=seeded["facilitator_id"])
-        elif role == "teacher":
-            sess.update(role="teacher", class_id=seeded["class_id"])
-        elif role == "group":
-            sess.update(role="group", group_id=seeded["group_id"], class_id=seeded["class_id"])
+    """Log in as one of the ``seeded`` roles (the login forms have their own tests)."""
+    if role == "facilitator":
+        log_in(client, role, facilitator_id=seeded["facilitator_id"])
+    elif role == "teacher":
+        log_in(client, role, class_id=seeded["class_id"])
+    elif role == "group":
+        log_in(client, role, group_id=seeded["group_id"], class_id=seeded["class_id"])
 
 
 def csrf_token(client, path: str = "/") -> str:

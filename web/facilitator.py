@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from kit import throttle
 from kit.app import db, station
 from kit.i18n import _
 from kit.models import Classroom, School
@@ -27,7 +28,7 @@ bp = Blueprint("facilitator", __name__, url_prefix="/animateur")
 def dashboard():
     schools = list(db().scalars(select(School).order_by(School.name)))
     return render_template("facilitator/dashboard.html", schools=schools,
-                           school_form=SchoolForm())
+                           school_form=SchoolForm(), guessing=throttle.alert(db()))
 
 
 @bp.get("/mallette")

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms import Field, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+MIN_PASSWORD = 10
 
 
 def _l(text: str):
@@ -14,10 +23,27 @@ def _l(text: str):
     return lazy_gettext(text)
 
 
+def strong_password(_form: FlaskForm, field: Field) -> None:
+    """Refuse a password a passer-by could guess; the message says why in plain words."""
+    from kit.i18n import _
+
+    password = field.data or ""
+    why = _("il protège les prénoms des élèves et toute la station.")
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(_("Choisissez au moins %(n)s caractères : %(why)s",
+                                n=MIN_PASSWORD, why=why))
+    if len(set(password)) == 1:
+        raise ValidationError(_("Un seul caractère répété se devine tout de suite : %(why)s",
+                                why=why))
+    if password.isdigit():
+        raise ValidationError(_("Des chiffres seuls se devinent vite : ajoutez des lettres, "
+                                "car %(why)s", why=why))
+
+
 class SetupForm(FlaskForm):
     name = StringField(_l("Votre prénom"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Mot de passe de la station"),
-                             validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Mot de passe de la station (10 caractères au moins)"),
+                             validators=[DataRequired(), Length(max=128), strong_password])
     confirm = PasswordField(_l("Le même mot de passe, encore une fois"),
                             validators=[DataRequired(), EqualTo("password",
                                         message=_l("Les deux mots de passe sont différents."))])

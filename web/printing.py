@@ -538,6 +538,14 @@ def plate_image(plate_id: str):
     plate = db().get(PrintPlate, plate_id)
     if plate is None or not plate.png_path or not Path(plate.png_path).is_file():
         abort(404)
+    if session.get("role") == "teacher":
+        # why: a plate can hold several classes' objects; a teacher sees only a plate whose
+        # every pupil object is from their class
+        classes = {g.class_id if g else None for g in (
+            db().get(Group, job.group_id) if job.group_id else None
+            for job in db().scalars(select(PrintJob).where(PrintJob.plate_id == plate.id)))}
+        if classes != {session.get("class_id")}:
+            abort(404)
     return send_file(plate.png_path, mimetype="image/png", max_age=0)
 
 

@@ -29,7 +29,8 @@ def test_demo_report_matches_the_events(tmp_path):
                   if e.type == "challenge.checked" and e.payload["passed"]}
         joined = {e.group_id for e in events if e.type == "group.joined"}
         groups = [db.get(Group, gid) for gid in joined]
-    assert figures["sessions"] == len(opened) == 2
+    # two sessions held, and the third kept open so the printed codes work at once
+    assert figures["sessions"] == len(opened) == 3
     assert figures["groups"] == len(joined) == 4
     assert figures["pupils"] == sum(len(g.members) for g in groups) == 12
     assert figures["girls"] == sum(g.girls or 0 for g in groups)
@@ -42,3 +43,33 @@ def test_demo_report_matches_the_events(tmp_path):
     figures2 = json.loads(runner.invoke(main, ["report", "--data", str(tmp_path),
                                                "--json"]).output)
     assert figures2 == figures
+
+
+def test_a_printed_demo_code_lets_a_tablet_join_at_once(tmp_path):
+    import re
+
+    from kit.app import create_app
+    from tests.conftest import csrf_token
+
+    seeded = CliRunner().invoke(main, ["demo", "--no-serve", "--data", str(tmp_path)])
+    assert "Séance 3 ouverte" in seeded.output
+    code = re.search(r"Groupe Les Fusées : code (\w+)", seeded.output).group(1)
+    assert re.fullmatch(r"[a-z]{2,6}\d{3}", code)
+    client = create_app(data_dir=tmp_path, testing=True).test_client()
+    resp = client.post("/rejoindre", data={"code": code, "csrf_token": csrf_token(client)},
+                       follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "Les Fusées" in page and "Léa" in page
+
+
+def test_a_new_demo_password_ends_the_old_password_s_logins(tmp_path):
+    from kit.app import create_app
+    from tests.conftest import csrf_token
+
+    first = CliRunner().invoke(main, ["demo", "--no-serve", "--data", str(tmp_path)])
+    password = first.output.split("Mot de passe animateur·rice : ")[1].split()[0]
+    client = create_app(data_dir=tmp_path, testing=True).test_client()
+    client.post("/connexion", data={"password": password, "csrf_token": csrf_token(client)})
+    assert client.get("/api/v1/kit").status_code == 200
+    CliRunner().invoke(main, ["demo", "--no-serve", "--data", str(tmp_path)])
+    assert client.get("/api/v1/kit").status_code == 401

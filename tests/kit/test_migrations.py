@@ -111,5 +111,19 @@ def test_station_runs_on_postgresql(postgres_url, tmp_path):
     from kit.app import create_app
 
     app = create_app(data_dir=tmp_path, database_url=postgres_url, testing=True)
-    resp = app.test_client().get("/api/v1/health")
+    client = app.test_client()
+    resp = client.get("/api/v1/health")
     assert resp.status_code == 200 and resp.json["database"] == "ok"
+    # a login is a row there too, and logging out ends it
+    from kit.app import station
+    from kit.models import Facilitator
+    from tests.conftest import csrf_token, log_in
+
+    with app.app_context(), station().sessions() as db:
+        fac = Facilitator(name="Camille", password_hash="x")
+        db.add(fac)
+        db.commit()
+    log_in(client, "facilitator", facilitator_id=fac.id)
+    assert client.get("/api/v1/kit").status_code == 200
+    client.post("/deconnexion", data={"csrf_token": csrf_token(client, "/animateur/")})
+    assert client.get("/api/v1/kit").status_code == 401

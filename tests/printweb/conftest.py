@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import log_in
 from tests.printers.conftest import (  # noqa: F401 - fixtures shared with the library tests
     OctoPrintPeer,
     connect_virtual,
@@ -89,13 +90,12 @@ def seed_printing_class(app, session_number: int = 8) -> dict:
 def client_as(app, role: str, ids: dict, group_key: str = "group_id"):  # noqa: ANN201
     """A test client logged in as ``role``, with the page's CSRF token in its headers."""
     client = app.test_client()
-    with client.session_transaction() as sess:
-        if role == "facilitator":
-            sess.update(role="facilitator", facilitator_id=ids["facilitator_id"])
-        elif role == "teacher":
-            sess.update(role="teacher", class_id=ids["class_id"])
-        else:
-            sess.update(role="group", group_id=ids[group_key], class_id=ids["class_id"])
+    if role == "facilitator":
+        log_in(client, "facilitator", facilitator_id=ids["facilitator_id"])
+    elif role == "teacher":
+        log_in(client, "teacher", class_id=ids["class_id"])
+    else:
+        log_in(client, "group", group_id=ids[group_key], class_id=ids["class_id"])
     html = client.get("/").get_data(as_text=True)
     if 'csrf-token' not in html:
         html = client.get("/", follow_redirects=True).get_data(as_text=True)

@@ -13,6 +13,7 @@ from kit.models import Event, ProgramVersion
 from kit.sessions import close_session, curriculum_for, open_session
 from lessons.challenges import check_challenge
 from robots.program import count_blocks
+from tests.conftest import log_in
 
 # The days the sessions were held (10:00 UTC, a school morning in France).
 DAY_S1 = date(2026, 1, 12)
@@ -175,12 +176,8 @@ def cycle_data(app):
 
 
 def as_teacher(client, class_id: int) -> None:
-    with client.session_transaction() as sess:
-        sess.clear()
-        sess.update(role="teacher", class_id=class_id)
+    log_in(client, "teacher", class_id=class_id)
 
 
 def as_facilitator(client, facilitator_id: int) -> None:
-    with client.session_transaction() as sess:
-        sess.clear()
-        sess.update(role="facilitator", facilitator_id=facilitator_id)
+    log_in(client, "facilitator", facilitator_id=facilitator_id)
