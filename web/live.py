@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, session, stream_with_context
+from collections.abc import Hashable
 
-from kit.live import broker, sse_stream
+from flask import Blueprint, Response, request, session
+
+from kit.live import SSEStream, broker, busy_answer
 from kit.security import roles
 
 bp = Blueprint("live", __name__, url_prefix="/live")
+
+
+def login_key() -> Hashable:
+    """Whose stream this is: one stream per login (kit.live ends the older one).
+
+    The per-login token when the station issues one; else the cookie's identity, which
+    two tablets of the same group share (they then take turns, see mallette.js)."""
+    login = session.get("login")
+    if login:
+        return ("login", login)
+    return (session.get("role"), session.get("facilitator_id"), session.get("class_id"),
+            session.get("group_id"))
 
 
 def _filter_for_role():
@@ -24,11 +38,21 @@ def _filter_for_role():
     ) or m.get("type") == "robots.stop_all"
 
 
-@bp.get("/stream")
-@roles("facilitator", "teacher", "group")
-def stream():
-    q = broker.subscribe(_filter_for_role())
-    resp = Response(stream_with_context(sse_stream(q)), mimetype="text/event-stream")
+def _sse(body) -> Response:
+    resp = Response(body, mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp
+
+
+@bp.get("/stream")
+@roles("facilitator", "teacher", "group")
+def stream():
+    # why no stream_with_context: the request (and its database session) ends here;
+    # the stream needs neither, and must not hold a pooled connection for minutes
+    last_id = request.headers.get("Last-Event-ID") or request.args.get("last")
+    sub, missed, current = broker.subscribe(login_key(), _filter_for_role(), last_id)
+    if sub is None:
+        return _sse(busy_answer(current))
+    return _sse(SSEStream(sub, missed, current,
+                          disconnected=request.environ.get("waitress.client_disconnected")))
