@@ -262,3 +262,49 @@ def test_a_rolled_back_change_is_never_announced(app, big_class):
         finally:
             broker.unsubscribe(sub)
 
+
+
+def test_a_tablet_follows_the_session_even_after_a_full_station(station_server, big_class,
+                                                                browser, output_dir):
+    """In Chromium: a tablet turned away while the station is full comes back by itself,
+    is told of the session opened meanwhile (replayed), shows "Programmer"; when the
+    session closes, the editor goes back to the waiting page."""
+    from kit.app import station
+    from kit.live import broker
+    from kit.models import Classroom, Session
+    from kit.sessions import close_session, open_session
+
+    app, url = station_server.app, station_server.url
+    context = browser.new_context(viewport={"width": 800, "height": 1280}, has_touch=True)
+    context.add_cookies([{"name": "session", "value": _pupil(app, big_class, 0),
+                          "url": url}])
+    tablet = context.new_page()
+    saved_limit = broker.max_streams
+    broker.max_streams = 0  # the station is full: the tablet is asked to come back later
+    try:
+        with tablet.expect_response("**/live/stream") as answer:
+            tablet.goto(url + "/groupe/")
+        assert "live.busy" in answer.value.text()
+        assert tablet.get_by_text("Attends : la séance va commencer.").is_visible()
+        broker.max_streams = saved_limit
+        with app.app_context(), station().sessions() as db:
+            cls = db.get(Classroom, big_class["class_id"])
+            sess, _ = open_session(db, cls, 1, big_class["facilitator_id"])
+            db.commit()
+            session_id = sess.id
+        # EventSource retries within 4-12 s with the last id it saw; the station replays
+        tablet.get_by_text("Programmer").wait_for(timeout=30000)
+        tablet.screenshot(path=str(output_dir / "1-seance-ouverte.png"))
+        tablet.get_by_text("Programmer").tap()
+        tablet.wait_for_url("**/groupe/programme")
+        tablet.wait_for_function("() => window.malletteWorkspace !== undefined")
+        assert _wait_for(lambda: broker.count == 1, 10)
+        with app.app_context(), station().sessions() as db:
+            close_session(db, db.get(Session, session_id))
+            db.commit()
+        tablet.wait_for_url("**/groupe/", timeout=15000)
+        tablet.get_by_text("Attends : la séance va commencer.").wait_for(timeout=15000)
+        tablet.screenshot(path=str(output_dir / "2-seance-fermee.png"))
+    finally:
+        broker.max_streams = saved_limit
+        context.close()
