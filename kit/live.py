@@ -7,7 +7,8 @@ why bounded: waitress serves each stream with one of its worker threads, so an
 open screen costs a thread for as long as its stream lasts (issue 13: 48 streams
 starved every other request). Hence:
 - one stream per login: a new stream from the same login ends the previous one
-  at once (a reloaded page does not wait for its old stream to notice);
+  at once (a reloaded page does not wait for its old stream to notice); a few when
+  the login is only known by the group its tablets share (web.live.login_key);
 - at most ``max_streams`` streams; past that, a short answer asks the browser to
   come back a few seconds later, so threads always remain for ordinary requests;
 - a closed page is noticed within seconds (the server's disconnect flag polled
@@ -78,41 +79,52 @@ class Broker:
     def __init__(self, max_streams: int = MAX_STREAMS, backlog: int = BACKLOG) -> None:
         self.max_streams = max_streams
         self._lock = threading.Lock()
-        self._by_key: dict[Hashable, Subscriber] = {}
+        self._by_key: dict[Hashable, list[Subscriber]] = {}  # oldest first
+        self._count = 0
         self._backlog: deque[tuple[int, dict[str, Any]]] = deque(maxlen=backlog)
         self._last = 0
         # why: ids from before a restart must not be mistaken for this process's ids
         self.epoch = secrets.token_hex(4)
 
-    def subscribe(self, key: Hashable, accept: Accept = None, last_id: str | None = None
+    def subscribe(self, key: Hashable, accept: Accept = None, last_id: str | None = None,
+                  per_login: int = 1
                   ) -> tuple[Subscriber | None, list[tuple[str, dict[str, Any]]], str]:
         """Open a stream for login ``key``: (subscriber or None when full, missed messages,
-        current id). A stream already open for ``key`` is ended first, so it never counts
-        against the limit."""
+        current id). The login's oldest streams beyond ``per_login`` are ended first, so
+        a login replacing its own stream never counts against the limit."""
         with self._lock:
-            old = self._by_key.pop(key, None)
-            if old is not None:
+            mine = self._by_key.setdefault(key, [])
+            while len(mine) >= per_login:
+                old = mine.pop(0)
                 old.end("replaced")
+                self._count -= 1
             current = self._id(self._last)
-            if len(self._by_key) >= self.max_streams:
+            if self._count >= self.max_streams:
+                if not mine:
+                    del self._by_key[key]
                 return None, [], current
             sub = Subscriber(self, key, accept)
-            self._by_key[key] = sub
+            mine.append(sub)
+            self._count += 1
             missed = [(self._id(n), m) for n, m in self._backlog
                       if n > self._number(last_id) and (accept is None or accept(m))]
             return sub, missed, current
 
     def unsubscribe(self, sub: Subscriber) -> None:
         with self._lock:
-            if self._by_key.get(sub.key) is sub:
-                del self._by_key[sub.key]
+            mine = self._by_key.get(sub.key, [])
+            if sub in mine:
+                mine.remove(sub)
+                self._count -= 1
+                if not mine:
+                    del self._by_key[sub.key]
 
     def publish(self, message: dict[str, Any]) -> None:
         with self._lock:
             self._last += 1
             number = self._last
             self._backlog.append((number, message))
-            subscribers = list(self._by_key.values())
+            subscribers = [sub for mine in self._by_key.values() for sub in mine]
         event_id = self._id(number)
         for sub in subscribers:
             if sub.accept is None or sub.accept(message):
@@ -122,7 +134,7 @@ class Broker:
     def count(self) -> int:
         """Streams open now (each holds one of the web server's threads)."""
         with self._lock:
-            return len(self._by_key)
+            return self._count
 
     def _id(self, number: int) -> str:
         return f"{self.epoch}-{number}"

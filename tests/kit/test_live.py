@@ -4,6 +4,7 @@ station; each screen hears its own events; a closed or replaced stream frees its
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import threading
 import time
@@ -59,10 +60,13 @@ def big_class(app) -> dict:
 
 
 def _cookie(app, role: str, **ids: int) -> str:
-    """A login's session cookie, made the way the other tests log in."""
+    """A login's session cookie, made the way the other tests log in, with a per-login
+    token as the station gives each login (one stream per login is keyed on it)."""
     client = app.test_client()
     login_as(client, role, {"facilitator_id": ids.get("facilitator_id"),
                             "class_id": ids.get("class_id"), "group_id": ids.get("group_id")})
+    with client.session_transaction() as sess:
+        sess.setdefault("login", secrets.token_urlsafe(16))
     return client.get_cookie("session").value
 
 
@@ -238,6 +242,7 @@ def test_a_reconnecting_screen_gets_what_it_missed(app, big_class):
     assert [m["type"] for _, m in missed] == ["program.saved", "program.sent"]
     full, _, _ = b.subscribe("another tablet", accept)
     assert full is None  # the one slot is taken: the station answers "come back later"
+    assert b.count == 1
     _, missed, _ = b.subscribe("tablet", accept, last_id="from-before-a-restart")
     assert missed == []
 
@@ -308,3 +313,21 @@ def test_a_tablet_follows_the_session_even_after_a_full_station(station_server, 
     finally:
         broker.max_streams = saved_limit
         context.close()
+
+
+def test_tablets_sharing_a_group_identity_keep_their_streams():
+    """Without a per-login token every tablet of a group has the same identity: they may
+    hold a few streams (one per pupil at most); a fifth ends the oldest, not the station."""
+    from kit.live import Broker
+    from web.live import SHARED_LOGIN_STREAMS
+
+    b = Broker(max_streams=10)
+    group = ("group", None, 1, 7)
+    subs = [b.subscribe(group, per_login=SHARED_LOGIN_STREAMS)[0] for _ in range(5)]
+    assert [s.ended for s in subs] == ["replaced", None, None, None, None]
+    assert b.count == SHARED_LOGIN_STREAMS
+    b.publish({"type": "program.saved", "group_id": 7})
+    assert all(len(s.take(0)) == 1 for s in subs[1:])
+    for s in subs:
+        b.unsubscribe(s)
+    assert b.count == 0
