@@ -167,9 +167,12 @@ def _publish_pending(db: DbSession) -> None:
         broker.publish(message)
 
 
-@event.listens_for(DbSession, "after_rollback")
-def _drop_pending(db: DbSession) -> None:
-    db.info.pop(_PENDING, None)
+@event.listens_for(DbSession, "after_transaction_end")
+def _drop_pending(db: DbSession, transaction) -> None:  # noqa: ANN001 - SessionTransaction
+    # why the outermost transaction only: a savepoint retried (kit.programs) is not the
+    # end of the change; after a commit the list is already published and gone
+    if transaction.parent is None:
+        db.info.pop(_PENDING, None)
 
 
 def _frame(event_id: str, msg: dict[str, Any]) -> str:
