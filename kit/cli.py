@@ -62,6 +62,7 @@ def make_server(app, host: str, port: int):
     from waitress.server import create_server
 
     app.extensions["mallette_printing"].start()
+    # why: each open screen holds one live-update stream (one thread) for minutes
     return create_server(app, host=host, port=port, **SERVER_OPTIONS)
 
 
