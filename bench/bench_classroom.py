@@ -230,9 +230,21 @@ class Figures:
             what = f"HTTP {resp.status_code} {resp.text[:80]!r}"
             if self.changing and resp.status_code in (404, 409, 422):
                 self.expected[f"{label}: {what}"] += 1
+            elif resp.status_code == 409 and _json(resp).get("superseded"):
+                # another tablet of the group asked for a newer preview: this one is
+                # dropped by design (the station computes only the group's latest)
+                self.expected[f"{label}: superseded by a newer one of the group"] += 1
             else:
                 self.error(label, what)
         return resp
+
+
+def _json(resp: httpx.Response) -> dict:
+    try:
+        data = resp.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -680,7 +692,7 @@ def report(bench: Bench, station: Station, wall: tuple[float, float]) -> None:
     print("whole run")
     table(every)
     if f.expected:
-        print(f"\nrefused while the session changed (expected, not errors): "
+        print(f"\nexpected refusals, not errors (a session changing, a superseded preview): "
               f"{sum(f.expected.values())}")
         for what, count in sorted(f.expected.items()):
             print(f"  {count:4d} × {what}")
