@@ -198,9 +198,6 @@ class SSEStream:
     def __iter__(self) -> Iterator[str]:
         return self._frames
 
-    def __next__(self) -> str:
-        return next(self._frames)
-
     def close(self) -> None:
         self._frames.close()
         self.sub.broker.unsubscribe(self.sub)
@@ -213,7 +210,10 @@ def _frames(sub: Subscriber, missed: list[tuple[str, dict[str, Any]]], current_i
     replaces it, or its client goes away; the slot is freed in every case."""
     end = time.monotonic() + max_seconds * random.uniform(1.0, 1.25)
     try:
-        yield f"retry: {RECONNECT_MS}\nid: {current_id}\nevent: live.open\ndata: {{}}\n\n"
+        # why no id when replaying: the last replayed message carries it, so a stream cut
+        # during the replay resumes where it stopped
+        where = "" if missed else f"id: {current_id}\n"
+        yield f"retry: {RECONNECT_MS}\n{where}event: live.open\ndata: {{}}\n\n"
         for event_id, msg in missed:
             yield _frame(event_id, msg)
         last_write = time.monotonic()

@@ -340,3 +340,16 @@ def test_tablets_sharing_a_group_identity_keep_their_streams():
     for s in subs:
         b.unsubscribe(s)
     assert b.count == 0
+
+
+def test_a_stream_ends_after_its_lifetime_and_frees_its_slot():
+    """A stream is bounded in time: it ends by itself (the browser then reconnects with
+    the last id it saw) and its slot is free again; the heartbeat keeps it talking."""
+    from kit.live import Broker, SSEStream
+
+    b = Broker()
+    sub, missed, current = b.subscribe("tablet")
+    frames = list(SSEStream(sub, missed, current, heartbeat=0.05, max_seconds=0.3))
+    assert frames[0].startswith("retry: ") and f"id: {current}" in frames[0]
+    assert ": ping\n\n" in frames
+    assert b.count == 0
