@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kit.i18n import _, set_language
+from kit.live import MAX_STREAMS
 from kit.yamlfile import FileError
 
 DEFAULT_DATA = Path(os.environ.get("MALLETTE_DATA", Path.home() / ".local/share/mallette"))
@@ -46,14 +47,23 @@ def _lan_address() -> str:
         return "127.0.0.1"
 
 
+# why: each open screen's live stream holds one thread (kit.live caps them), and a
+# class (30 tablets, 2 adults, reloads) must still find threads for its pages and API
+# calls; a channel stays readable during a request (lookahead) so that a closed page is
+# noticed at once and its stream's thread freed (kit.live polls the disconnect flag)
+REQUEST_THREADS = 24
+SERVER_OPTIONS = {"threads": MAX_STREAMS + REQUEST_THREADS, "channel_timeout": 120,
+                  "channel_request_lookahead": 1, "connection_limit": 400,
+                  "ident": "Mallette"}
+
+
 def make_server(app, host: str, port: int):
     """The station's web server, with the print worker that runs while it serves."""
     from waitress.server import create_server
 
     app.extensions["mallette_printing"].start()
     # why: each open screen holds one live-update stream (one thread) for minutes
-    return create_server(app, host=host, port=port, threads=48, channel_timeout=120,
-                         connection_limit=200, ident="Mallette")
+    return create_server(app, host=host, port=port, **SERVER_OPTIONS)
 
 
 def _serve(app, host: str, port: int) -> None:

@@ -37,15 +37,15 @@ PRINT_FINISHED = "print.finished"
 def record(db: DbSession, type_: str, *, session_id: int | None = None,
            group_id: int | None = None, class_id: int | None = None,
            **payload: Any) -> Event:
-    """Append an event (the caller commits) and publish it to live screens."""
+    """Append an event (the caller commits); live screens hear of it once committed."""
     ev = Event(type=type_, session_id=session_id, group_id=group_id, class_id=class_id,
                payload=payload)
     db.add(ev)
     db.flush()
-    from kit.live import broker
+    from kit.live import publish_after_commit
 
-    broker.publish({"type": type_, "session_id": session_id, "group_id": group_id,
-                    "class_id": class_id, "payload": payload})
+    publish_after_commit(db, {"type": type_, "session_id": session_id, "group_id": group_id,
+                              "class_id": class_id, "payload": payload})
     return ev
 
 

@@ -91,34 +91,6 @@ def test_group_rules_protect_pupils(client, seeded):
     assert "Groupe « Les Lynx » créé" in html
 
 
-def test_live_stream_delivers_events_for_the_role(app, seeded):
-    from kit.events import PROGRAM_SENT, record
-    from kit.live import broker, sse_stream
-    from web.live import _filter_for_role
-
-    with app.test_request_context():
-        from flask import session
-
-        session.update(role="group", group_id=seeded["group_id"], class_id=seeded["class_id"])
-        q = broker.subscribe(_filter_for_role())
-    stream = sse_stream(q, heartbeat=0.05, max_seconds=1)
-    assert next(stream).startswith("retry:")
-    with app.app_context():
-        from kit.app import station
-
-        with station().sessions() as db:
-            record(db, PROGRAM_SENT, group_id=seeded["other_group_id"],
-                   class_id=seeded["other_class_id"])
-            record(db, PROGRAM_SENT, group_id=seeded["group_id"], class_id=seeded["class_id"],
-                   robot="robot-rouge")
-            db.commit()
-    frame = next(stream)
-    while frame.startswith(":"):
-        frame = next(stream)
-    assert "event: program.sent" in frame and '"robot": "robot-rouge"' in frame
-    stream.close()
-
-
 def test_kit_check_page(client, seeded):
     login_as(client, "facilitator", seeded)
     token = csrf_token(client, "/animateur/mallette")

@@ -138,7 +138,7 @@
     document.getElementById("btn-send").addEventListener("click", send);
     document.getElementById("btn-undo").addEventListener("click", undo);
     window.addEventListener("resize", () => Blockly.svgResize(workspace));
-    if (M.live) M.live({ "session.closed": () => { location.href = "/groupe/"; } });
+    if (M.live) M.live({ "session.closed": () => M.goSoon("/groupe/") });
   }
   start().catch((err) => show("error", err.message || T.network));
 })();

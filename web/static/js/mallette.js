@@ -23,14 +23,63 @@
     return data;
   }
 
-  // Live updates (Server-Sent Events); the browser reconnects by itself.
+  // Live updates (Server-Sent Events). The station keeps one stream per login and a
+  // limited number in all (kit/live.py): a stream ends after a few minutes, or at once
+  // with "come back in a few seconds" when the station is full, and the browser then
+  // reconnects by itself, sending the id of the last event it saw so that the station
+  // replays what it missed. Here we also reconnect when the browser gives up (an error
+  // answer), and, when a newer page of the same login took the stream over
+  // ("live.replaced"), wait a while and only while this page is visible.
+  const liveSources = [];
   function live(handlers) {
     if (!window.EventSource) return null;
-    const source = new EventSource("/live/stream");
-    Object.entries(handlers).forEach(([type, fn]) => {
-      source.addEventListener(type, (ev) => fn(JSON.parse(ev.data)));
+    const state = { source: null, lastId: "", timer: null, backoff: 5000, waitVisible: false };
+    const seen = (ev) => { if (ev.lastEventId) state.lastId = ev.lastEventId; };
+    function later(ms) {
+      if (state.source) state.source.close();
+      state.source = null;
+      clearTimeout(state.timer);
+      state.timer = setTimeout(connect, ms * (0.75 + Math.random() * 0.5));
+    }
+    function connect() {
+      state.timer = null;
+      if (document.hidden && state.waitVisible) return;  // visibilitychange connects
+      state.waitVisible = false;
+      const url = "/live/stream" + (state.lastId ? "?last=" + encodeURIComponent(state.lastId) : "");
+      const source = state.source = new EventSource(url);
+      Object.entries(handlers).forEach(([type, fn]) => {
+        source.addEventListener(type, (ev) => { seen(ev); fn(JSON.parse(ev.data)); });
+      });
+      source.addEventListener("live.open", (ev) => { seen(ev); state.backoff = 5000; });
+      source.addEventListener("live.busy", seen);
+      source.addEventListener("live.replaced", (ev) => {
+        seen(ev); state.waitVisible = true; later(20000);
+      });
+      source.addEventListener("error", () => {
+        if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
+        later(state.backoff);
+        state.backoff = Math.min(state.backoff * 2, 60000);
+      });
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden && state.waitVisible && !state.source && !state.timer) connect();
     });
-    return source;
+    connect();
+    liveSources.push(state);
+    return state;
+  }
+
+  // Leave this page for ``url`` (or reload it) a moment later, at random: when the
+  // facilitator opens or closes a session every tablet follows, and 30 tablets asking
+  // for their pages in the same instant would queue behind each other.
+  let leaving = false;
+  function goSoon(url) {
+    if (leaving) return;
+    leaving = true;
+    setTimeout(() => {
+      liveSources.forEach((s) => { clearTimeout(s.timer); if (s.source) s.source.close(); });
+      if (url) location.assign(url); else location.reload();
+    }, Math.random() * 700);
   }
 
   // "Stop every robot": any button with data-stop-all, on any facilitator page.
@@ -51,5 +100,5 @@
     });
   });
 
-  window.Mallette = { api, live, csrf };
+  window.Mallette = { api, live, goSoon, csrf };
 })();

@@ -210,7 +210,7 @@ async function start() {
   window.addEventListener("resize", () => Blockly.svgResize(workspace));
   setInterval(loadPrints, 4000);
   if (M.live) {
-    M.live({ "session.closed": () => { location.href = "/groupe/"; },
+    M.live({ "session.closed": () => M.goSoon("/groupe/"),
              "print.queued": loadPrints, "print.finished": loadPrints });
   }
   await refresh();
