@@ -6,9 +6,9 @@ station process, a few dozen screens, no extra server to install.
 why bounded: waitress serves each stream with one of its worker threads, so an
 open screen costs a thread for as long as its stream lasts (issue 13: 48 streams
 starved every other request). Hence:
-- one stream per login: a new stream from the same login ends the previous one
-  at once (a reloaded page does not wait for its old stream to notice); a few when
-  the login is only known by the group its tablets share (web.live.login_key);
+- one stream per login (kit.logins' token): a new stream from the same login ends
+  the previous one at once (a reloaded page does not wait for its old stream to
+  notice), and a login that ends (logout, class deleted) ends its stream;
 - at most ``max_streams`` streams; past that, a short answer asks the browser to
   come back a few seconds later, so threads always remain for ordinary requests;
 - a closed page is noticed within seconds (the server's disconnect flag polled
@@ -47,10 +47,12 @@ Accept = Callable[[dict[str, Any]], bool] | None
 class Subscriber:
     """One open stream: its login, what it may hear, and the messages waiting for it."""
 
-    def __init__(self, broker: Broker, key: Hashable, accept: Accept) -> None:
+    def __init__(self, broker: Broker, key: Hashable, accept: Accept,
+                 owner: dict[str, Any] | None = None) -> None:
         self.broker = broker
         self.key = key
         self.accept = accept
+        self.owner = owner or {}  # role and ids of the login, to end it with its login
         self.ended: str | None = None  # "replaced" once a newer stream of its login started
         self._cond = threading.Condition()
         self._items: deque[tuple[str, dict[str, Any]]] = deque(maxlen=QUEUE)
@@ -87,7 +89,7 @@ class Broker:
         self.epoch = secrets.token_hex(4)
 
     def subscribe(self, key: Hashable, accept: Accept = None, last_id: str | None = None,
-                  per_login: int = 1
+                  per_login: int = 1, owner: dict[str, Any] | None = None
                   ) -> tuple[Subscriber | None, list[tuple[str, dict[str, Any]]], str]:
         """Open a stream for login ``key``: (subscriber or None when full, missed messages,
         current id). The login's oldest streams beyond ``per_login`` are ended first, so
@@ -103,7 +105,7 @@ class Broker:
                 if not mine:
                     del self._by_key[key]
                 return None, [], current
-            sub = Subscriber(self, key, accept)
+            sub = Subscriber(self, key, accept, owner)
             mine.append(sub)
             self._count += 1
             missed = [(self._id(n), m) for n, m in self._backlog
@@ -118,6 +120,15 @@ class Broker:
                 self._count -= 1
                 if not mine:
                     del self._by_key[sub.key]
+
+    def end_streams(self, which: Callable[[Subscriber], bool], why: str = "ended") -> int:
+        """End the open streams ``which`` selects (their login has just ended): a page
+        left open after a logout or a class deletion stops hearing at once."""
+        with self._lock:
+            chosen = [sub for mine in self._by_key.values() for sub in mine if which(sub)]
+        for sub in chosen:
+            sub.end(why)
+        return len(chosen)
 
     def publish(self, message: dict[str, Any]) -> None:
         with self._lock:
@@ -223,10 +234,13 @@ def _frames(sub: Subscriber, missed: list[tuple[str, dict[str, Any]]], current_i
             items = sub.take(min(POLL_S, heartbeat))
             for event_id, msg in items:
                 yield _frame(event_id, msg)
-            if sub.ended is not None:
+            if sub.ended == "replaced":
                 # the page that held this stream is reloading or gone: tell it, just in
                 # case it is still open (mallette.js then waits before reconnecting)
                 yield "event: live.replaced\ndata: {}\n\n"
+                return
+            if sub.ended is not None:  # its login ended: the page goes back home
+                yield "event: live.ended\ndata: {}\n\n"
                 return
             now = time.monotonic()
             if items:

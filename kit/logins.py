@@ -1,8 +1,8 @@
 """Logins that end: a random token per login, checked against the database on every request.
 
 The signed cookie carries the role, the ids and a random token; the ``logins`` table holds
-the token's hash. A login ends at logout, when its class or group is deleted, and after a
-lifetime suited to its role:
+the token's hash. A login ends at logout, when its class or group is deleted (its open live streams
+end with it), and after a lifetime suited to its role:
 
 - a pupil group: at the end of the day it started (tablets stay in the classroom);
 - a teacher: at the end of the day too, and after 2 hours without a request (the class
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session as DbSession
 
+from kit.live import broker
 from kit.models import Login, utcnow
 
 # time without a request after which a login ends (a pupil's ends with the day anyway)
@@ -126,6 +127,7 @@ def end(db: DbSession, cookie: MutableMapping[str, Any]) -> None:
     token = cookie.get("login")
     if isinstance(token, str):
         db.execute(delete(Login).where(Login.token_hash == _hash(token)))
+        broker.end_streams(lambda sub: sub.key == ("login", token))
     forget(cookie)
 
 
@@ -133,9 +135,12 @@ def end_for_class(db: DbSession, class_id: int, group_ids: list[int]) -> None:
     """Every login into a class or its groups (the class is being deleted)."""
     db.execute(delete(Login).where((Login.class_id == class_id)
                                    | Login.group_id.in_(group_ids)))
+    broker.end_streams(lambda sub: sub.owner.get("class_id") == class_id
+                       or sub.owner.get("group_id") in group_ids)
 
 
 
 def end_for_facilitator(db: DbSession, facilitator_id: int) -> None:
     """Every login of a facilitator whose password has just changed."""
     db.execute(delete(Login).where(Login.facilitator_id == facilitator_id))
+    broker.end_streams(lambda sub: sub.owner.get("facilitator_id") == facilitator_id)

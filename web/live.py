@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 from flask import Blueprint, Response, request, session
 
@@ -12,20 +13,14 @@ from kit.security import roles
 bp = Blueprint("live", __name__, url_prefix="/live")
 
 
-SHARED_LOGIN_STREAMS = 4  # a group has 2 to 4 pupils: at most one tablet each
+def login_key() -> Hashable:
+    """Whose stream this is: the per-login token (kit.logins), one stream per login."""
+    return ("login", session.get("login"))
 
 
-def login_key() -> tuple[Hashable, int]:
-    """Whose stream this is, and how many streams that login may hold at once.
-
-    One per login with the per-login token when the station issues one; else the
-    cookie's identity, which every tablet of a group shares: then a few, or the group's
-    tablets would keep ending each other's streams."""
-    login = session.get("login")
-    if login:
-        return ("login", login), 1
-    return (session.get("role"), session.get("facilitator_id"), session.get("class_id"),
-            session.get("group_id")), SHARED_LOGIN_STREAMS
+def owner() -> dict[str, Any]:
+    """The login's role and ids, so that ending a login (kit.logins) ends its stream."""
+    return {k: session.get(k) for k in ("role", "facilitator_id", "class_id", "group_id")}
 
 
 def _filter_for_role():
@@ -55,8 +50,8 @@ def stream():
     # why no stream_with_context: the request (and its database session) ends here;
     # the stream needs neither, and must not hold a pooled connection for minutes
     last_id = request.headers.get("Last-Event-ID") or request.args.get("last")
-    key, per_login = login_key()
-    sub, missed, current = broker.subscribe(key, _filter_for_role(), last_id, per_login)
+    sub, missed, current = broker.subscribe(login_key(), _filter_for_role(), last_id,
+                                            owner=owner())
     if sub is None:
         return _sse(busy_answer(current))
     return _sse(SSEStream(sub, missed, current,

@@ -4,7 +4,6 @@ station; each screen hears its own events; a closed or replaced stream frees its
 from __future__ import annotations
 
 import json
-import secrets
 import socket
 import threading
 import time
@@ -14,7 +13,7 @@ from contextlib import suppress
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, login_as
+from tests.conftest import LiveServer, csrf_token, login_as
 from tests.peers import free_port
 
 CLASS_GROUPS = 50  # distinct pupil logins: more than kit.live.MAX_STREAMS
@@ -61,13 +60,11 @@ def big_class(app) -> dict:
 
 
 def _cookie(app, role: str, **ids: int) -> str:
-    """A login's session cookie, made the way the other tests log in, with a per-login
-    token as the station gives each login (one stream per login is keyed on it)."""
+    """A login's session cookie, made the way the other tests log in (a real login: one
+    stream per login is keyed on its token)."""
     client = app.test_client()
     login_as(client, role, {"facilitator_id": ids.get("facilitator_id"),
                             "class_id": ids.get("class_id"), "group_id": ids.get("group_id")})
-    with client.session_transaction() as sess:
-        sess.setdefault("login", secrets.token_urlsafe(16))
     return client.get_cookie("session").value
 
 
@@ -324,22 +321,37 @@ def test_a_tablet_follows_the_session_even_after_a_full_station(station_server, 
         context.close()
 
 
-def test_tablets_sharing_a_group_identity_keep_their_streams():
-    """Without a per-login token every tablet of a group has the same identity: they may
-    hold a few streams (one per pupil at most); a fifth ends the oldest, not the station."""
-    from kit.live import Broker
-    from web.live import SHARED_LOGIN_STREAMS
+def test_a_logout_or_a_deleted_class_ends_the_open_streams(app, big_class, station_server):
+    """A page left open after its login ended hears nothing more: its stream ends at once
+    with 'live.ended' (mallette.js then goes back to the home page)."""
+    from kit.app import station
+    from kit.live import broker
+    from kit.models import Classroom
+    from kit.roster import delete_class
 
-    b = Broker(max_streams=10)
-    group = ("group", None, 1, 7)
-    subs = [b.subscribe(group, per_login=SHARED_LOGIN_STREAMS)[0] for _ in range(5)]
-    assert [s.ended for s in subs] == ["replaced", None, None, None, None]
-    assert b.count == SHARED_LOGIN_STREAMS
-    b.publish({"type": "program.saved", "group_id": 7})
-    assert all(len(s.take(0)) == 1 for s in subs[1:])
-    for s in subs:
-        b.unsubscribe(s)
-    assert b.count == 0
+    client = app.test_client()
+    login_as(client, "group", {"group_id": big_class["group_ids"][0],
+                               "class_id": big_class["class_id"]})
+    tablet = Screen(station_server, client.get_cookie("session").value)
+    other = Screen(station_server, _cookie(app, "group", group_id=big_class["other_group_id"],
+                                           class_id=big_class["other_class_id"]))
+    teacher = Screen(station_server, _cookie(app, "teacher", class_id=big_class["class_id"]))
+    try:
+        assert _wait_for(lambda: broker.count == 3, 10)
+        csrf = csrf_token(client, "/groupe/")
+        assert client.post("/deconnexion", data={"csrf_token": csrf}).status_code == 302
+        assert tablet.ended.wait(10)
+        assert tablet.events[-1][0] == "live.ended"
+        assert not other.ended.is_set() and not teacher.ended.is_set()
+        with app.app_context(), station().sessions() as db:
+            delete_class(db, db.get(Classroom, big_class["class_id"]))
+            db.commit()
+        assert teacher.ended.wait(10)
+        assert teacher.events[-1][0] == "live.ended"
+        assert not other.ended.is_set()
+    finally:
+        for screen in (tablet, other, teacher):
+            screen.close()
 
 
 def test_a_stream_ends_after_its_lifetime_and_frees_its_slot():

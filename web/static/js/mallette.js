@@ -55,6 +55,9 @@
       source.addEventListener("live.replaced", (ev) => {
         seen(ev); state.waitVisible = true; later(20000);
       });
+      source.addEventListener("live.ended", () => {  // logged out elsewhere, class deleted
+        source.close(); state.source = null; goSoon("/");
+      });
       source.addEventListener("error", () => {
         if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
         later(state.backoff);
