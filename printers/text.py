@@ -107,3 +107,14 @@ def text_outline(text: str, size: float) -> manifold3d.CrossSection:
         raise TextError(_("Le texte « %(text)s » ne contient aucune lettre à imprimer.",
                           text=text))
     return manifold3d.CrossSection(contours, manifold3d.FillRule.NonZero)
+
+
+@lru_cache(maxsize=256)
+def text_faces(text: str) -> int:
+    """Triangles the extruded text will have, from its outline's corners (sides and caps).
+
+    why: checked before building, so a model repeating a long text hundreds of times is
+    refused in milliseconds instead of being built for a minute.
+    """
+    points = sum(len(p) for p in text_outline(text, 10.0).to_polygons())
+    return 4 * points + 8
