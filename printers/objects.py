@@ -165,6 +165,9 @@ class ObjectError(ValueError):
         super().__init__(message)
         self.block_id = block_id
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a worker process with its block
+        return (type(self), (str(self), self.block_id))
+
 
 @dataclass
 class ObjectNode:

@@ -1,0 +1,361 @@
+"""A small pool of pre-started worker processes that run mesh work within limits.
+
+Why: importing, building and checking meshes runs numpy and C++ code on files and models
+that come from pupils, and one hostile file could take gigabytes or minutes. Here each
+task runs in a separate, long-lived process (imports already warm, so a preview pays no
+process start) whose address space is capped; a task that overruns its time is killed
+with everything it started (PrusaSlicer too: each worker leads its own process group)
+and its process replaced. The station's own process only waits, so it keeps answering.
+
+The queue is bounded (a flood is refused at once with :class:`WorkersBusy`), and a task
+given a ``key`` cancels the task with the same key still waiting or running (a pupil's
+new preview replaces the group's previous one). Tasks are functions of
+:mod:`printers.tasks` named by a string; arguments and results are plain data.
+
+This module imports nothing heavy: a worker sets its limits before numpy is loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from kit.i18n import _, current_language
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 2
+DEFAULT_MEMORY_MB = 500  # per worker, on top of what it uses once warm
+DEFAULT_QUEUE = 8  # tasks waiting for a worker, beyond those running
+READY_TIMEOUT = 60.0
+POLL = 0.05
+
+_POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+
+
+class WorkError(Exception):
+    """Mesh work that did not give a result: a French message and the HTTP status."""
+
+    status = 422
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+class WorkersBusy(WorkError):
+    status = 503
+
+
+class WorkCancelled(WorkError):
+    status = 409
+
+
+class WorkTooBig(WorkError):
+    """The task overran its time or memory and was stopped."""
+
+
+class WorkFailed(WorkError):
+    """The task raised something unexpected (the log has the detail)."""
+
+
+@dataclass(eq=False)
+class _Task:
+    name: str
+    args: tuple[Any, ...]
+    key: Any
+    time_limit: float
+    language: str
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    cancelled: bool = False
+    running: bool = False
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.done.set()
+
+
+# -- inside a worker -------------------------------------------------------------------
+def _worker_main(conn: Connection, memory_bytes: int) -> None:
+    """A worker's life: own process group, one thread per library, warm up, cap memory,
+    then run tasks one at a time until told to stop."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the station: the parent stops us
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    os.environ["MALLOC_ARENA_MAX"] = "2"
+    from printers import tasks
+
+    tasks.warm_up()
+    if memory_bytes:
+        import resource
+
+        # why: only the soft limit, so PrusaSlicer (a child) may lift it; the parent's
+        # time limit and process-group kill still bound it
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (_vm_size() + memory_bytes, hard))
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        name, args, language = message
+        conn.send(tasks.run(name, args, language))
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# -- in the station ---------------------------------------------------------------------
+class _Slot:
+    """One worker process and the station thread that feeds it."""
+
+    def __init__(self, pool: WorkerPool, index: int) -> None:
+        self.pool = pool
+        self.index = index
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.ready = False
+        self.thread = threading.Thread(target=self._loop, name=f"mallette-mesh-{index}",
+                                       daemon=True)
+
+    def spawn(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, self.pool.memory_bytes),
+                                   name=f"mallette-mesh-{self.index}", daemon=True)
+        self.process.start()
+        child.close()
+        self.conn, self.ready = parent, False
+
+    def kill(self) -> None:
+        """Stop the worker and whatever it started, now."""
+        proc = self.process
+        if proc is None:
+            return
+        if proc.pid is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.kill()
+            except (ProcessLookupError, AttributeError, ValueError):
+                pass
+        proc.join(timeout=10)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn, self.ready = None, None, False
+
+    def _wait_ready(self) -> bool:
+        if self.process is None:
+            self.spawn()
+        assert self.conn is not None
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self.ready and not self.pool.stopping and time.monotonic() < deadline:
+            try:
+                if self.conn.poll(POLL):
+                    self.ready = self.conn.recv()[0] == "ready"
+                    break
+            except (EOFError, OSError):
+                break
+        if not self.ready:
+            log.error("mesh worker %s did not start", self.index)
+            self.kill()
+        return self.ready
+
+    def _loop(self) -> None:
+        while True:
+            task = self.pool._next(self)
+            if task is None:
+                return
+            try:
+                self._run(task)
+            except Exception:  # noqa: BLE001 - a task must always get an answer
+                log.exception("mesh worker %s", self.index)
+                self.kill()
+                if not task.done.is_set():
+                    task.finish(error=WorkFailed(_("Le calcul de l'objet a échoué dans la "
+                                                   "station.")))
+            finally:
+                self.pool._finished(task)
+            if self.process is None and not self.pool.stopping:
+                self.spawn()  # warm again before the next task
+
+    def _run(self, task: _Task) -> None:
+        if not self._wait_ready():
+            task.finish(error=WorkFailed(_("Le calcul de l'objet n'a pas pu démarrer.")))
+            return
+        assert self.conn is not None
+        self.conn.send((task.name, task.args, task.language))
+        deadline = time.monotonic() + task.time_limit
+        while True:
+            if task.cancelled:
+                self.kill()
+                task.finish(error=self.pool.cancelled_error())
+                return
+            if time.monotonic() > deadline:
+                self.kill()
+                task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a dépassé "
+                                               "%(s)s s et a été arrêté.",
+                                               s=round(task.time_limit))))
+                return
+            try:
+                if not self.conn.poll(POLL):
+                    continue
+                kind, payload = self.conn.recv()
+            except (EOFError, OSError):  # the worker died: out of memory, or worse
+                code = self.process.exitcode if self.process else None
+                log.warning("mesh worker %s died (exit code %s)", self.index, code)
+                self.kill()
+                task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a demandé "
+                                               "trop de mémoire et a été arrêté.")))
+                return
+            if kind == "ok":
+                task.finish(result=payload)
+            elif kind == "memory":
+                self.kill()  # a process that ran out of memory is not trusted again
+                task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a demandé "
+                                               "trop de mémoire et a été arrêté.")))
+            elif kind == "refused":
+                task.finish(error=payload)
+            else:
+                log.error("mesh task %s failed: %s", task.name, payload)
+                task.finish(error=WorkFailed(_("Le calcul de l'objet a échoué dans la "
+                                               "station.")))
+            return
+
+
+class WorkerPool:
+    """``size`` worker processes, a bounded queue, time limits per task, cancel by key."""
+
+    def __init__(self, size: int = DEFAULT_WORKERS, *, memory_mb: int = DEFAULT_MEMORY_MB,
+                 queue_size: int = DEFAULT_QUEUE) -> None:
+        self.size = max(1, size)
+        self.memory_bytes = max(0, memory_mb) * 2**20
+        self.queue_size = queue_size
+        self.stopping = False
+        self._lock = threading.Condition()
+        self._waiting: deque[_Task] = deque()
+        self._running: set[_Task] = set()
+        self._slots: list[_Slot] = []
+        _POOLS.add(self)
+
+    @property
+    def started(self) -> bool:
+        return bool(self._slots)
+
+    def start(self) -> None:
+        """Start the worker processes (in the background: they warm up while we serve)."""
+        with self._lock:
+            if self._slots or self.stopping:
+                return
+            self._slots = [_Slot(self, i + 1) for i in range(self.size)]
+        for slot in self._slots:
+            slot.spawn()
+            slot.thread.start()
+
+    def shutdown(self) -> None:
+        """Refuse new tasks, cancel waiting ones, stop every worker process."""
+        with self._lock:
+            self.stopping = True
+            waiting, self._waiting = list(self._waiting), deque()
+            for task in self._running:
+                task.cancelled = True
+            self._lock.notify_all()
+        for task in waiting:
+            task.finish(error=self._stopping_error())
+        for slot in self._slots:
+            slot.thread.join(timeout=15)
+            slot.kill()
+        self._slots = []
+
+    def run(self, name: str, *args: Any, key: Any = None, time_limit: float = 30.0) -> Any:
+        """Run task ``name`` in a worker and return its result, or raise a :class:`WorkError`
+        (or the task's own refusal, e.g. :class:`printers.objects.ObjectError`)."""
+        task = self.submit(name, *args, key=key, time_limit=time_limit)
+        # the slot enforces the time limit; the margin covers a worker that must restart
+        if not task.done.wait(time_limit + READY_TIMEOUT + 5):
+            task.cancelled = True
+            raise WorkTooBig(_("Objet trop compliqué : le calcul a pris trop de temps."))
+        if task.error is not None:
+            raise task.error
+        return task.result
+
+    def submit(self, name: str, *args: Any, key: Any = None,
+               time_limit: float = 30.0) -> _Task:
+        task = _Task(name, args, key, time_limit, current_language())
+        with self._lock:
+            if self.stopping:
+                raise self._stopping_error()
+            if key is not None:
+                self._cancel_key(key)
+            if len(self._waiting) >= self.queue_size:
+                raise WorkersBusy(_("La station calcule déjà beaucoup d'objets : réessaie dans "
+                                    "quelques secondes."))
+            self._waiting.append(task)
+            self._lock.notify()
+        if not self._slots:
+            self.start()
+        return task
+
+    def _cancel_key(self, key: Any) -> None:
+        for task in [t for t in self._waiting if t.key == key]:
+            self._waiting.remove(task)
+            task.cancelled = True
+            task.finish(error=self.cancelled_error())
+        for task in self._running:
+            if task.key == key:
+                task.cancelled = True
+
+    def _next(self, slot: _Slot) -> _Task | None:
+        with self._lock:
+            while not self._waiting and not self.stopping:
+                self._lock.wait()
+            if self.stopping:
+                return None
+            task = self._waiting.popleft()
+            task.running = True
+            self._running.add(task)
+            return task
+
+    def _finished(self, task: _Task) -> None:
+        with self._lock:
+            self._running.discard(task)
+
+    def worker_pids(self) -> list[int]:
+        return [s.process.pid for s in self._slots if s.process is not None and s.process.pid]
+
+    @staticmethod
+    def cancelled_error() -> WorkCancelled:
+        return WorkCancelled(_("Calcul remplacé par une version plus récente de l'objet."),
+                             superseded=True)
+
+    @staticmethod
+    def _stopping_error() -> WorkersBusy:
+        return WorkersBusy(_("La station s'arrête : réessaie dans un moment."))
+
+
+def shutdown_all() -> None:
+    """Stop every pool of this process (tests, and the station's exit)."""
+    for pool in list(_POOLS):
+        pool.shutdown()
