@@ -28,6 +28,7 @@ from printers.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
+PREVIEW_MAX_FACES = 250_000  # more is not drawn on a tablet (a file's refusal comes without)
 PREVIEW_SECONDS = 10.0  # the editor previews 1.2 s after each edit
 CHECK_SECONDS = 120.0  # a full check slices with PrusaSlicer
 GCODE_SECONDS = 60.0
@@ -37,11 +38,14 @@ REFUSALS = (ObjectError, MeshImportError, GcodeError, TextError)
 
 # -- in the worker ------------------------------------------------------------------------
 def mesh_json(mesh: trimesh.Trimesh) -> str:
-    """The preview's ``{"positions", "indices"}``, centred on x/y, as JSON text.
+    """The preview's ``{"positions", "indices"}``, centred on x/y, as JSON text (``null``
+    past ``PREVIEW_MAX_FACES``).
 
     why: written in the worker, the station only pastes it into its answer instead of
     turning a million numbers into Python objects and back.
     """
+    if len(mesh.faces) > PREVIEW_MAX_FACES:
+        return "null"
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     if len(vertices):
         (x0, y0, _z0), (x1, y1, _z1) = vertices.min(axis=0), vertices.max(axis=0)

@@ -18,15 +18,18 @@ This module imports nothing heavy: a worker sets its limits before numpy is load
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from kit.i18n import _, current_language
@@ -38,6 +41,8 @@ DEFAULT_MEMORY_MB = 500  # per worker, on top of what it uses once warm
 DEFAULT_QUEUE = 8  # tasks waiting for a worker, beyond those running
 READY_TIMEOUT = 60.0
 POLL = 0.05
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
@@ -87,14 +92,10 @@ class _Task:
 
 
 # -- inside a worker -------------------------------------------------------------------
-def _worker_main(conn: Connection, memory_bytes: int) -> None:
-    """A worker's life: own process group, one thread per library, warm up, cap memory,
-    then run tasks one at a time until told to stop."""
-    os.setsid()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the station: the parent stops us
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    os.environ["MALLOC_ARENA_MAX"] = "2"
+def worker_main(fd: int, memory_bytes: int) -> None:
+    """A worker's life (its own session, started by :class:`_Slot`): warm up, cap memory,
+    then run tasks one at a time until told to stop or the station goes away."""
+    conn = Connection(fd)
     from printers import tasks
 
     tasks.warm_up()
@@ -132,36 +133,41 @@ class _Slot:
     def __init__(self, pool: WorkerPool, index: int) -> None:
         self.pool = pool
         self.index = index
-        self.process: multiprocessing.process.BaseProcess | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.conn: Connection | None = None
         self.ready = False
         self.thread = threading.Thread(target=self._loop, name=f"mallette-mesh-{index}",
                                        daemon=True)
 
     def spawn(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, self.pool.memory_bytes),
-                                   name=f"mallette-mesh-{self.index}", daemon=True)
-        self.process.start()
-        child.close()
-        self.conn, self.ready = parent, False
+        """Start a fresh worker: a plain interpreter (no copy of the station's threads, no
+        re-import of its main script) leading its own process group."""
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1", MALLOC_ARENA_MAX="2",
+                   PYTHONPATH=os.pathsep.join(
+                       [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+        code = (f"from printers.workers import worker_main; "
+                f"worker_main({theirs.fileno()}, {self.pool.memory_bytes})")
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code], pass_fds=(theirs.fileno(),), env=env,
+                cwd=REPO_ROOT, start_new_session=True, stdin=subprocess.DEVNULL)
+        self.conn, self.ready = Connection(ours.detach()), False
 
     def kill(self) -> None:
-        """Stop the worker and whatever it started, now."""
+        """Stop the worker and whatever it started (PrusaSlicer), now."""
         proc = self.process
         if proc is None:
             return
-        if proc.pid is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                proc.kill()
-            except (ProcessLookupError, AttributeError, ValueError):
-                pass
-        proc.join(timeout=10)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.error("mesh worker %s (pid %s) did not stop", self.index, proc.pid)
         if self.conn is not None:
             self.conn.close()
         self.process, self.conn, self.ready = None, None, False
@@ -224,7 +230,7 @@ class _Slot:
                     continue
                 kind, payload = self.conn.recv()
             except (EOFError, OSError):  # the worker died: out of memory, or worse
-                code = self.process.exitcode if self.process else None
+                code = self.process.poll() if self.process else None
                 log.warning("mesh worker %s died (exit code %s)", self.index, code)
                 self.kill()
                 task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a demandé "
