@@ -209,6 +209,8 @@ def _as_manifold(mesh: trimesh.Trimesh) -> manifold3d.Manifold | None:
         solid = manifold3d.Manifold(manifold3d.Mesh(
             vert_properties=np.ascontiguousarray(mesh.vertices, dtype=np.float32),
             tri_verts=np.ascontiguousarray(mesh.faces, dtype=np.uint32)))
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - not a manifold: use the slower engine
         return None
     return solid if solid.status() == manifold3d.Error.NoError and not solid.is_empty() else None

@@ -175,6 +175,8 @@ def load_mesh_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES,
     try:
         loaded = trimesh.load(io.BytesIO(data), file_type=file_type, force="mesh",
                               process=False)
+    except MemoryError:
+        raise  # the worker's memory limit: not the file's fault alone, reported as such
     except Exception:  # noqa: BLE001 - any parser failure is "unreadable" for a person
         raise _fail(name, _("le fichier est illisible ou abîmé.")) from None
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:

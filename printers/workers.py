@@ -185,7 +185,8 @@ class _Slot:
             except (EOFError, OSError):
                 break
         if not self.ready:
-            log.error("mesh worker %s did not start", self.index)
+            if not self.pool.stopping:
+                log.error("mesh worker %s did not start", self.index)
             self.kill()
         return self.ready
 
@@ -209,7 +210,8 @@ class _Slot:
 
     def _run(self, task: _Task) -> None:
         if not self._wait_ready():
-            task.finish(error=WorkFailed(_("Le calcul de l'objet n'a pas pu démarrer.")))
+            task.finish(error=self.pool._stopping_error() if self.pool.stopping else
+                        WorkFailed(_("Le calcul de l'objet n'a pas pu démarrer.")))
             return
         assert self.conn is not None
         self.conn.send((task.name, task.args, task.language))
