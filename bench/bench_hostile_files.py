@@ -37,7 +37,6 @@ def main() -> None:
         station = start_station(Path(tmp) / "data", args.port, Path(tmp) / "serve.log")
         try:
             tablet = pupil_client(station)
-            time.sleep(3)  # let the workers finish warming up, as in a class
             print(f"station pid {station.pid}, RSS at rest {station.rss_mb():.0f} MB, "
                   f"workers {station.workers_rss_mb():.0f} MB")
             stl = scattered_stl(300_000)
@@ -47,8 +46,11 @@ def main() -> None:
                     files={"file": ("nuage.stl", stl, "model/stl")})),
                 ("objet 50 x 8 x texte de 20 lettres (aperçu)", lambda: tablet.post(
                     "/api/v1/group/object/preview", json={"object": object_bomb()})),
+                ("objet 4 x 8 x texte de 20 lettres (autorisé, aperçu)", lambda: tablet.post(
+                    "/api/v1/group/object/preview", json={"object": object_bomb(4, 8)})),
             ]
             for label, send in cases:
+                time.sleep(4)  # a worker replaced by the previous case is warm again
                 with Watch(station, period=0.05) as watch:
                     start = time.perf_counter()
                     resp = send()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from printers.gcode import GcodeError, GcodeReport, check_gcode_bytes
 from printers.importing import MeshImportError, load_mesh_bytes
 from printers.objects import ObjectError, build_mesh, parse_object
 from printers.profiles import PrinterProfile
-from printers.text import TextError
+from printers.text import TextError, text_faces
 from printers.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,16 @@ class MeshWork:
 
     def __init__(self, pool: WorkerPool) -> None:
         self.pool = pool
+
+    def start(self) -> None:
+        """Start the workers, and read the font here too: the station checks each text's
+        complexity itself, and a first read holds the interpreter for a third of a second."""
+        self.pool.start()
+        threading.Thread(target=text_faces, args=("A",), name="mallette-font",
+                         daemon=True).start()
+
+    def shutdown(self) -> None:
+        self.pool.shutdown()
 
     def preview(self, doc: dict[str, Any], profile: PrinterProfile, *,
                 key: Any) -> dict[str, Any]:

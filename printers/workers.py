@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = 2
 DEFAULT_MEMORY_MB = 500  # per worker, on top of what it uses once warm
 DEFAULT_QUEUE = 8  # tasks waiting for a worker, beyond those running
+RECYCLE_RSS = 400 * 2**20  # a worker that grew past this after a task is replaced
 READY_TIMEOUT = 60.0
 POLL = 0.05
 
@@ -96,6 +97,7 @@ def worker_main(fd: int, memory_bytes: int) -> None:
     """A worker's life (its own session, started by :class:`_Slot`): warm up, cap memory,
     then run tasks one at a time until told to stop or the station goes away."""
     conn = Connection(fd)
+    os.nice(5)  # why: on two cores the station's own threads (every other tablet) come first
     from printers import tasks
 
     tasks.warm_up()
@@ -119,10 +121,21 @@ def worker_main(fd: int, memory_bytes: int) -> None:
 
 
 def _vm_size() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+    return _status_bytes("self", "VmSize:")
+
+
+def _rss(pid: int) -> int:
+    return _status_bytes(str(pid), "VmRSS:") if pid else 0
+
+
+def _status_bytes(pid: str, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return 0
 
 
@@ -240,6 +253,8 @@ class _Slot:
                 return
             if kind == "ok":
                 task.finish(result=payload)
+                if _rss(self.process.pid if self.process else 0) > RECYCLE_RSS:
+                    self.kill()  # why: freed memory mostly stays with the process
             elif kind == "memory":
                 self.kill()  # a process that ran out of memory is not trusted again
                 task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a demandé "
