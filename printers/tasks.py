@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,8 +63,24 @@ def preview_object(doc: dict[str, Any], profile: PrinterProfile) -> dict[str, An
     return {"report": report.to_dict(), "mesh_json": mesh_json(report.mesh)}
 
 
+def picture_png(mesh: trimesh.Trimesh) -> bytes | None:
+    """The facilitator's picture of a printable object (drawing it takes seconds of Python
+    for a detailed mesh: here, not in the station)."""
+    from kit.printing import render_object_png
+
+    with tempfile.TemporaryDirectory(prefix="mallette-picture-") as tmp:
+        path = Path(tmp) / "picture.png"
+        try:
+            render_object_png(mesh, path)
+        except (OSError, ValueError):  # a picture is a comfort, never a reason to fail
+            return None
+        return path.read_bytes()
+
+
 def check_object(doc: dict[str, Any], profile: PrinterProfile) -> dict[str, Any]:
-    return check_mesh(build_mesh(parse_object(doc)), profile).to_plain()
+    report = check_mesh(build_mesh(parse_object(doc)), profile)
+    return {"report": report.to_plain(),
+            "picture": picture_png(report.mesh) if report.printable else None}
 
 
 def check_import(data: bytes, name: str, max_bytes: int,
@@ -70,7 +88,8 @@ def check_import(data: bytes, name: str, max_bytes: int,
     imported = load_mesh_bytes(data, name, max_bytes=max_bytes)
     report = check_mesh(imported.mesh, profile)
     return {"report": report.to_plain(), "repairs": imported.repairs,
-            "file_type": imported.file_type, "mesh_json": mesh_json(report.mesh)}
+            "file_type": imported.file_type, "mesh_json": mesh_json(report.mesh),
+            "picture": picture_png(report.mesh) if report.printable else None}
 
 
 def check_gcode(data: bytes, name: str, profile: PrinterProfile) -> GcodeReport:
@@ -108,8 +127,13 @@ def run(name: str, args: tuple[Any, ...], language: str) -> tuple[str, Any]:
 
 # -- in the station -----------------------------------------------------------------------
 @dataclass
-class ImportResult:
+class Checked:
     report: CheckReport
+    picture: bytes | None  # PNG for the facilitator's queue, when printable
+
+
+@dataclass
+class ImportResult(Checked):
     repairs: list[str]
     file_type: str
     mesh_json: str
@@ -139,16 +163,16 @@ class MeshWork:
         return self.pool.run("preview_object", doc, profile, key=("preview", key),
                              time_limit=PREVIEW_SECONDS)
 
-    def check_object(self, doc: dict[str, Any], profile: PrinterProfile) -> CheckReport:
-        return CheckReport.from_plain(self.pool.run("check_object", doc, profile,
-                                                    time_limit=CHECK_SECONDS))
+    def check_object(self, doc: dict[str, Any], profile: PrinterProfile) -> Checked:
+        out = self.pool.run("check_object", doc, profile, time_limit=CHECK_SECONDS)
+        return Checked(CheckReport.from_plain(out["report"]), out["picture"])
 
     def check_import(self, data: bytes, name: str, max_bytes: int,
                      profile: PrinterProfile) -> ImportResult:
         out = self.pool.run("check_import", data, name, max_bytes, profile,
                             time_limit=CHECK_SECONDS)
-        return ImportResult(CheckReport.from_plain(out["report"]), out["repairs"],
-                            out["file_type"], out["mesh_json"])
+        return ImportResult(CheckReport.from_plain(out["report"]), out["picture"],
+                            out["repairs"], out["file_type"], out["mesh_json"])
 
     def check_gcode(self, data: bytes, name: str, profile: PrinterProfile) -> GcodeReport:
         return self.pool.run("check_gcode", data, name, profile, time_limit=GCODE_SECONDS)

@@ -210,7 +210,7 @@ def _active_job(group: Group) -> PrintJob | None:
 
 
 def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa: ANN001
-                doc: dict[str, Any] | None) -> PrintJob:
+                doc: dict[str, Any] | None, picture: bytes | None = None) -> PrintJob:
     job = PrintJob(group_id=group.id, session_id=sess.id if sess else None, title=title[:80],
                    source=source, object_model=doc, state="submitted",
                    estimated_seconds=int(report.estimate.print_time_s) if report.estimate
@@ -218,7 +218,7 @@ def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa:
                    filament_g=report.estimate.filament_g if report.estimate else None)
     db().add(job)
     db().flush()
-    save_job_files(station().data_dir, job, report)
+    save_job_files(station().data_dir, job, report, picture)
     return job
 
 
@@ -350,9 +350,10 @@ def submit():
     if cfg is None:
         return error_response(409, _("La mallette n'a pas d'imprimante."))
     try:
-        report = mesh_work().check_object(doc, service().profiles[cfg.id])
+        checked = mesh_work().check_object(doc, service().profiles[cfg.id])
     except (ObjectError, WorkError) as exc:
         return _work_refused(exc, version=version.version)
+    report = checked.report
     rd = report.to_dict()
     verdict = _challenge_verdict(lesson, data.get("challenge"), report, doc)
     if verdict is not None:
@@ -368,7 +369,7 @@ def submit():
                               version=version.version, challenge=verdict)
     title = str(doc.get("name") or "").strip() or group.name
     job = _create_job(group, sess, report, title=f"{title} — {group.name}", source="blocks",
-                      doc=doc)
+                      doc=doc, picture=checked.picture)
     db().commit()
     return {"job": job_view(db(), job), "findings": _pupil_findings(rd),
             "version": version.version, "challenge": verdict}, 201
@@ -405,7 +406,7 @@ def import_file():
             "findings": _pupil_findings(rd)}, imported.mesh_json, 422)
     title = Path(upload.filename).stem[:40] or _("Fichier importé")
     job = _create_job(group, sess, report, title=f"{title} — {group.name}",
-                      source=imported.file_type, doc=None)
+                      source=imported.file_type, doc=None, picture=imported.picture)
     (job_dir(station().data_dir, job.id) / f"original.{imported.file_type}").write_bytes(data)
     db().commit()
     return _with_mesh({"job": job_view(db(), job), "findings": _pupil_findings(rd),
