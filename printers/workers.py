@@ -27,7 +27,9 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -49,13 +51,21 @@ _POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
 
 class WorkError(Exception):
-    """Mesh work that did not give a result: a French message and the HTTP status."""
+    """Mesh work that did not give a result: a French message and the HTTP status.
+
+    The message may be given as a function: it is then written when read, in the
+    language of the request that reads it (the pool's threads have no request).
+    """
 
     status = 422
 
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Callable[[], str], **extra: Any) -> None:
+        super().__init__()
+        self._message = message
         self.extra = extra
+
+    def __str__(self) -> str:
+        return self._message() if callable(self._message) else self._message
 
 
 class WorkersBusy(WorkError):
@@ -104,8 +114,8 @@ def worker_main(fd: int, memory_bytes: int) -> None:
     if memory_bytes:
         import resource
 
-        # why: only the soft limit, so PrusaSlicer (a child) may lift it; the parent's
-        # time limit and process-group kill still bound it
+        # why: only the soft limit, so that slicing.py can lift it for PrusaSlicer (a
+        # child); the task's time limit and the process-group kill still bound it
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (_vm_size() + memory_bytes, hard))
     conn.send(("ready", os.getpid()))
@@ -214,8 +224,7 @@ class _Slot:
                 log.exception("mesh worker %s", self.index)
                 self.kill()
                 if not task.done.is_set():
-                    task.finish(error=WorkFailed(_("Le calcul de l'objet a échoué dans la "
-                                                   "station.")))
+                    task.finish(error=WorkFailed(_failed))
             finally:
                 self.pool._finished(task)
             if self.process is None and not self.pool.stopping:
@@ -224,7 +233,10 @@ class _Slot:
     def _run(self, task: _Task) -> None:
         if not self._wait_ready():
             task.finish(error=self.pool._stopping_error() if self.pool.stopping else
-                        WorkFailed(_("Le calcul de l'objet n'a pas pu démarrer.")))
+                        WorkFailed(lambda: _("Le calcul de l'objet n'a pas pu démarrer.")))
+            return
+        if task.cancelled:  # replaced while its worker was starting
+            task.finish(error=self.pool.cancelled_error())
             return
         assert self.conn is not None
         self.conn.send((task.name, task.args, task.language))
@@ -236,9 +248,7 @@ class _Slot:
                 return
             if time.monotonic() > deadline:
                 self.kill()
-                task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a dépassé "
-                                               "%(s)s s et a été arrêté.",
-                                               s=round(task.time_limit))))
+                task.finish(error=WorkTooBig(partial(_time_over, round(task.time_limit))))
                 return
             try:
                 if not self.conn.poll(POLL):
@@ -248,8 +258,7 @@ class _Slot:
                 code = self.process.poll() if self.process else None
                 log.warning("mesh worker %s died (exit code %s)", self.index, code)
                 self.kill()
-                task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a demandé "
-                                               "trop de mémoire et a été arrêté.")))
+                task.finish(error=WorkTooBig(_too_much_memory))
                 return
             if kind == "ok":
                 task.finish(result=payload)
@@ -257,14 +266,12 @@ class _Slot:
                     self.kill()  # why: freed memory mostly stays with the process
             elif kind == "memory":
                 self.kill()  # a process that ran out of memory is not trusted again
-                task.finish(error=WorkTooBig(_("Objet trop compliqué : le calcul a demandé "
-                                               "trop de mémoire et a été arrêté.")))
+                task.finish(error=WorkTooBig(_too_much_memory))
             elif kind == "refused":
                 task.finish(error=payload)
             else:
                 log.error("mesh task %s failed: %s", task.name, payload)
-                task.finish(error=WorkFailed(_("Le calcul de l'objet a échoué dans la "
-                                               "station.")))
+                task.finish(error=WorkFailed(_failed))
             return
 
 
@@ -370,12 +377,24 @@ class WorkerPool:
 
     @staticmethod
     def cancelled_error() -> WorkCancelled:
-        return WorkCancelled(_("Calcul remplacé par une version plus récente de l'objet."),
-                             superseded=True)
+        return WorkCancelled(lambda: _("Calcul remplacé par une version plus récente de "
+                                       "l'objet."), superseded=True)
 
     @staticmethod
     def _stopping_error() -> WorkersBusy:
-        return WorkersBusy(_("La station s'arrête : réessaie dans un moment."))
+        return WorkersBusy(lambda: _("La station s'arrête : réessaie dans un moment."))
+
+
+def _failed() -> str:
+    return _("Le calcul de l'objet a échoué dans la station.")
+
+
+def _time_over(seconds: int) -> str:
+    return _("Objet trop compliqué : le calcul a dépassé %(s)s s et a été arrêté.", s=seconds)
+
+
+def _too_much_memory() -> str:
+    return _("Objet trop compliqué : le calcul a demandé trop de mémoire et a été arrêté.")
 
 
 def shutdown_all() -> None:
