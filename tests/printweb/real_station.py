@@ -178,7 +178,7 @@ class Watch:
                 try:
                     resp = client.get(self.station.url + "/api/v1/health")
                     if resp.status_code != 200:
-                        self.failures.append(f"status {resp.status_code}")
+                        self.failures.append(f"status {resp.status_code}: {resp.text[:200]}")
                     else:
                         self.latencies.append(time.perf_counter() - start)
                 except httpx.HTTPError as exc:
