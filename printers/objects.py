@@ -48,7 +48,7 @@ MAX_TEXT = 20
 CIRCLE_SEGMENTS = 48
 # why: 400 copies of a 20-letter text are allowed shapes but made ~1 million triangles in
 # 69 s of CPU; the estimate is checked before building, the real count after
-MAX_ESTIMATED_FACES = 150_000
+MAX_ESTIMATED_FACES = 100_000
 MAX_OUTPUT_FACES = 250_000
 PRIMITIVE_FACES = {"box": 12, "cylinder": 4 * CIRCLE_SEGMENTS,
                    "sphere": CIRCLE_SEGMENTS * CIRCLE_SEGMENTS // 2}

@@ -145,7 +145,7 @@ def test_an_object_bomb_is_refused_before_building_naming_its_block() -> None:
         parse_object(_bomb(50, 8))
     assert str(err.value).startswith("Objet trop compliqué : le bloc « répéter » ferait "
                                      "environ 1\u202f660\u202f800 triangles (au plus "
-                                     "150\u202f000).")
+                                     "100\u202f000).")
     assert err.value.block_id == "rep-outer"
 
 

@@ -109,6 +109,31 @@ def pupil_client(station: RealStation) -> httpx.Client:
     return client
 
 
+def facilitator_client(station: RealStation, password: str = "mot-de-passe-test"
+                       ) -> httpx.Client:
+    """The facilitator logged in (seed_printing_class's password)."""
+    client = httpx.Client(base_url=station.url, timeout=120, follow_redirects=True)
+    token = _csrf(client.get("/").text)
+    client.post("/connexion", data={"password": password, "csrf_token": token})
+    client.headers["X-CSRFToken"] = _csrf(client.get("/animateur/impressions").text)
+    client.headers["Accept"] = "application/json"
+    return client
+
+
+def long_gcode(megabytes: int = 20) -> bytes:
+    """A teacher's long G-code: moves inside the bed, one dangerous line at the very end."""
+    rng = np.random.default_rng(5)
+    lines = ["G28", "G90", "M140 S60", "M104 S210"]
+    size = 0
+    while size < megabytes * 2**20:
+        block = [f"G1 X{x:.3f} Y{y:.3f} E{e:.5f}" for x, y, e in
+                 rng.uniform((10, 10, 0), (200, 200, 50), (10_000, 3))]
+        lines.extend(block)
+        size += sum(len(b) + 1 for b in block)
+    lines.append("M104 S320")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, "no CSRF token on the page"
