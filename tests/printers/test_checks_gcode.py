@@ -179,3 +179,23 @@ def test_a_20_mb_gcode_keeps_its_violations_and_line_numbers() -> None:
     assert report.lines == 700_004
     assert [v.line for v in report.violations] == [700_003, 700_004]
     assert report.bounds[1][0] == 500.0
+
+
+def test_gcode_spellings_line_numbers_comments_and_case() -> None:
+    text = ("N10 G1 X10 Y10*45\r\nn11 g1 x300 (loin) y20*12\r\ng01 Y-50 ; pas lu : X500\r\n"
+            "G1 X20 (Y900) Y30\r\n")
+    report = check_gcode_text(text, PROFILE)
+    assert [(v.line, v.command) for v in report.violations] == [
+        (2, "n11 g1 x300 (loin) y20*12"), (3, "g01 Y-50 ; pas lu : X500")]
+    assert "X = 300.0 mm" in report.violations[0].message
+    assert "Y = -50.0 mm" in report.violations[1].message
+    assert report.lines == 4
+    assert report.bounds == [[10.0, -50.0, 0.0], [300.0, 30.0, 0.0]]
+
+
+def test_the_first_50_violations_in_file_order_and_a_count_of_the_rest() -> None:
+    text = "G1 X500\n" * 30 + "M104 S999\n" + "G1 Y-100\n" * 30
+    report = check_gcode_text(text, PROFILE)
+    assert [v.line for v in report.violations] == list(range(1, 51))
+    assert "buse" in report.violations[30].message
+    assert report.more_violations == 11
