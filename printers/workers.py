@@ -12,7 +12,9 @@ given a ``key`` cancels the task with the same key still waiting or running (a p
 new preview replaces the group's previous one). Tasks are functions of
 :mod:`printers.tasks` named by a string; arguments and results are plain data.
 
-This module imports nothing heavy: a worker sets its limits before numpy is loaded.
+This module imports nothing heavy (the station imports it at start-up); a worker loads
+the geometry libraries, warms them up, and only then caps its address space, so that the
+cap measures what a task adds.
 """
 
 from __future__ import annotations
