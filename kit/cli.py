@@ -62,6 +62,7 @@ def make_server(app, host: str, port: int):
     from waitress.server import create_server
 
     app.extensions["mallette_printing"].start()
+    app.extensions["mallette_mesh"].start()  # warm before the first preview
     # why: each open screen holds one live-update stream (one thread) for minutes
     return create_server(app, host=host, port=port, **SERVER_OPTIONS)
 
@@ -72,6 +73,7 @@ def _serve(app, host: str, port: int) -> None:
         server.run()
     finally:
         app.extensions["mallette_printing"].stop()
+        app.extensions["mallette_mesh"].shutdown()
 
 
 @main.command()

@@ -258,13 +258,18 @@ def job_dir(data_dir: Path, job_id: int) -> Path:
     return path
 
 
-def save_job_files(data_dir: Path, job: PrintJob, report: CheckReport) -> None:
-    """Keep the checked (oriented) mesh, the check report and a top-view picture."""
+def save_job_files(data_dir: Path, job: PrintJob, report: CheckReport,
+                   picture: bytes | None = None) -> None:
+    """Keep the checked (oriented) mesh, the check report and a top-view picture (drawn
+    here unless a mesh worker already drew it: ``picture``)."""
     folder = job_dir(data_dir, job.id)
     mesh_path = folder / "object.stl"
     report.mesh.export(mesh_path, file_type="stl")
     job.file_path = str(mesh_path)
     (folder / "check.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False))
+    if picture is not None:
+        (folder / "picture.png").write_bytes(picture)
+        return
     try:
         render_object_png(report.mesh, folder / "picture.png")
     except (OSError, ValueError) as exc:  # a picture is a comfort, never a reason to fail

@@ -33,6 +33,8 @@ OVERHANG_DEGREES = 45.0
 OVERHANG_WARN_SHARE = 0.02
 THIN_WARN_SHARE = 0.01
 THIN_BLOCK_SHARE = 0.25
+RAY_TEST_BUDGET = 20_000_000  # segment x triangle tests when manifold3d refuses the mesh
+MIN_FALLBACK_SAMPLES = 40
 
 
 @dataclass
@@ -73,6 +75,23 @@ class CheckReport:
             "rotated": self.rotated,
             "triangles": int(len(self.mesh.faces)),
         }
+
+    def to_plain(self) -> dict[str, Any]:
+        """The report as plain data (dicts and arrays): cheap to send between processes."""
+        return {"findings": [asdict(f) for f in self.findings],
+                "estimate": asdict(self.estimate) if self.estimate else None,
+                "rotated": self.rotated, "extents": list(self.extents), "notes": self.notes,
+                "vertices": np.asarray(self.mesh.vertices, dtype=np.float64),
+                "faces": np.asarray(self.mesh.faces, dtype=np.int32)}
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> CheckReport:
+        """The report :meth:`to_plain` gave, its mesh rebuilt without processing."""
+        mesh = trimesh.Trimesh(vertices=data["vertices"], faces=data["faces"], process=False)
+        return cls(findings=[Finding(**f) for f in data["findings"]], mesh=mesh,
+                   estimate=Estimate(**data["estimate"]) if data["estimate"] else None,
+                   rotated=data["rotated"], extents=tuple(data["extents"]),  # type: ignore[arg-type]
+                   notes=list(data["notes"]))
 
 
 # -- orientation -------------------------------------------------------------
@@ -130,14 +149,17 @@ def wall_thickness_samples(mesh: trimesh.Trimesh, count: int = THIN_SAMPLES,
 
     Returns the thickness per sample in mm (inf where it is more than ``reach``: only thin
     places matter, and short rays keep this fast on big meshes) and the sample points.
-    Rays go through manifold3d's bounding volume hierarchy; trimesh's ray engine is the
-    fallback for meshes manifold3d does not accept.
+    Rays go through manifold3d's bounding volume hierarchy; meshes manifold3d does not
+    accept get a plain numpy segment test whose rays x triangles stay within
+    ``RAY_TEST_BUDGET`` (fewer samples on big meshes), so no mesh can make it explode.
     """
+    solid = _as_manifold(mesh)
+    if solid is None:
+        count = max(MIN_FALLBACK_SAMPLES, min(count, RAY_TEST_BUDGET // max(1, len(mesh.faces))))
     points, face_idx = trimesh.sample.sample_surface(mesh, count, seed=seed)
     normals = mesh.face_normals[face_idx]
     origins = points - normals * 1e-4
     thickness = np.full(len(points), np.inf)
-    solid = _as_manifold(mesh)
     if solid is not None:
         for i, (origin, normal) in enumerate(zip(origins, normals, strict=True)):
             hits = solid.ray_cast(tuple(origin), tuple(origin - normal * reach))
@@ -146,12 +168,40 @@ def wall_thickness_samples(mesh: trimesh.Trimesh, count: int = THIN_SAMPLES,
             if far:
                 thickness[i] = far[0]
         return thickness, points
-    locations, ray_idx, _tri = mesh.ray.intersects_location(origins, -normals,
-                                                            multiple_hits=False)
-    if len(ray_idx):
-        d = np.linalg.norm(locations - origins[ray_idx], axis=1)
-        thickness[ray_idx] = np.where(d <= reach, d, np.inf)
-    return thickness, points
+    return _segment_thickness(mesh.triangles, origins, -normals, reach), points
+
+
+def _segment_thickness(triangles: np.ndarray, origins: np.ndarray, directions: np.ndarray,
+                       reach: float) -> np.ndarray:
+    """Distance to the first triangle along each segment (inf if none within ``reach``).
+
+    why: trimesh's ray engine tests every triangle whose box meets an endless ray; on a
+    cloud of loose triangles that grew past 3 GB. Here only the boxes meeting the short
+    segment are tested (Möller-Trumbore), one segment at a time.
+    """
+    lo, hi = triangles.min(axis=1), triangles.max(axis=1)
+    out = np.full(len(origins), np.inf)
+    for i, (origin, direction) in enumerate(zip(origins, directions, strict=True)):
+        end = origin + direction * reach
+        near = np.nonzero((hi >= np.minimum(origin, end)).all(axis=1)
+                          & (lo <= np.maximum(origin, end)).all(axis=1))[0]
+        if not len(near):
+            continue
+        tri = triangles[near]
+        e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+        p = np.cross(direction, e2)
+        det = np.einsum("ij,ij->i", e1, p)
+        usable = np.abs(det) > 1e-12
+        inv = np.divide(1.0, det, out=np.zeros_like(det), where=usable)
+        s = origin - tri[:, 0]
+        u = np.einsum("ij,ij->i", s, p) * inv
+        q = np.cross(s, e1)
+        v = (q @ direction) * inv
+        t = np.einsum("ij,ij->i", e2, q) * inv
+        hit = usable & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 1e-3) & (t <= reach)
+        if hit.any():
+            out[i] = float(t[hit].min())
+    return out
 
 
 def _as_manifold(mesh: trimesh.Trimesh) -> manifold3d.Manifold | None:
@@ -159,9 +209,24 @@ def _as_manifold(mesh: trimesh.Trimesh) -> manifold3d.Manifold | None:
         solid = manifold3d.Manifold(manifold3d.Mesh(
             vert_properties=np.ascontiguousarray(mesh.vertices, dtype=np.float32),
             tri_verts=np.ascontiguousarray(mesh.faces, dtype=np.uint32)))
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - not a manifold: use the slower engine
         return None
     return solid if solid.status() == manifold3d.Error.NoError and not solid.is_empty() else None
+
+
+def _body_floors(mesh: trimesh.Trimesh) -> np.ndarray:
+    """Lowest z of each separate piece (faces joined by an edge), without one mesh per piece.
+
+    why: ``mesh.split`` makes one Trimesh per piece; a cloud of loose triangles has
+    hundreds of thousands of them.
+    """
+    labels = trimesh.graph.connected_component_labels(mesh.face_adjacency,
+                                                      node_count=len(mesh.faces))
+    floors = np.full(int(labels.max()) + 1 if len(labels) else 0, np.inf)
+    np.minimum.at(floors, labels, mesh.triangles[:, :, 2].min(axis=1))
+    return floors
 
 
 def overhang_share(mesh: trimesh.Trimesh, degrees: float = OVERHANG_DEGREES) -> float:
@@ -224,21 +289,21 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
               "modélisation).", n=open_edges)))
 
     # separate pieces, and pieces floating above the bed
-    bodies = mesh.split(only_watertight=False) if len(mesh.faces) < 200_000 else [mesh]
-    floating = [b for b in bodies if b.bounds[0][2] > 0.05]
-    if floating:
+    body_floors = _body_floors(mesh)
+    floating = body_floors[body_floors > 0.05]
+    if len(floating):
         findings.append(Finding(
             "floating", "blocking",
             _("Un morceau de l'objet flotte en l'air : il faut qu'il touche le plateau ou le "
               "reste de l'objet."),
             _("%(n)s corps séparé(s) ne repose(nt) pas sur le plateau (z min = %(z).1f mm).",
-              n=len(floating), z=min(b.bounds[0][2] for b in floating))))
-    elif len(bodies) > 1:
+              n=len(floating), z=float(floating.min()))))
+    elif len(body_floors) > 1:
         findings.append(Finding(
             "bodies", "warning",
             _("L'objet est fait de %(n)s morceaux séparés : ils seront imprimés à part.",
-              n=len(bodies)),
-            _("%(n)s corps disjoints posés sur le plateau.", n=len(bodies))))
+              n=len(body_floors)),
+            _("%(n)s corps disjoints posés sur le plateau.", n=len(body_floors))))
     else:
         findings.append(Finding("bodies", "ok", _("L'objet est d'un seul morceau."),
                                 _("1 corps.")))

@@ -8,6 +8,7 @@ refused before anything is inflated), then trimesh parses and repairs what it ca
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ MAX_3MF_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_3MF_RATIO = 100  # uncompressed / compressed, per member
 MAX_3MF_MEMBERS = 200
 MAX_HOLE_EDGES = 20  # trimesh fills holes bounded by a few edges only (triangles, quads)
+# why: filling is slow and memory hungry (a cloud of 300,000 loose triangles took 15 s and
+# 800 MB to "fill", doubling the count); beyond a few small holes a mesh is not repairable
+MAX_OPEN_EDGES_TO_FILL = 3_000
+MAX_POLYGON_VERTICES = 256  # an OBJ face with 200,000 corners took 14 s to triangulate
 
 FORMATS = {".stl": "stl", ".3mf": "3mf", ".obj": "obj"}
 
@@ -102,7 +107,27 @@ def _safe_3mf(data: bytes, name: str) -> bytes:
     return out.getvalue()
 
 
+_OBJ_FACE = re.compile(rb"^[ \t]*f[ \t]+([^\r\n]*)", re.M)
+
+
+def _check_obj(data: bytes, name: str, max_triangles: int) -> None:
+    """Bound the OBJ's faces before trimesh triangulates them: corners per face, triangles."""
+    triangles = 0
+    for match in _OBJ_FACE.finditer(data):
+        corners = len(match.group(1).split())
+        if corners > MAX_POLYGON_VERTICES:
+            line = data.count(b"\n", 0, match.start()) + 1
+            raise _fail(name, _("la face de la ligne %(line)s a %(n)s sommets, c'est trop (au "
+                                "plus %(max)s).", line=line, n=corners,
+                                max=MAX_POLYGON_VERTICES))
+        triangles += max(1, corners - 2)
+        if triangles > max_triangles:
+            raise _fail(name, _("il contient trop de faces (au plus %(max)s triangles).",
+                                max=max_triangles))
+
+
 def _repair(mesh: trimesh.Trimesh) -> list[str]:
+    """Merge, clean, orient and fill small holes; a mesh full of holes is left as it is."""
     repairs: list[str] = []
     faces = len(mesh.faces)
     mesh.merge_vertices()
@@ -119,7 +144,8 @@ def _repair(mesh: trimesh.Trimesh) -> list[str]:
         repairs.append(_("orientation des triangles corrigée"))
     elif volume_before is not None and volume_before < 0:
         repairs.append(_("objet retourné (intérieur/extérieur) corrigé"))
-    if not mesh.is_watertight:
+    open_edges = len(trimesh.grouping.group_rows(mesh.edges_sorted, require_count=1))
+    if 0 < open_edges <= MAX_OPEN_EDGES_TO_FILL:
         before = len(mesh.faces)
         trimesh.repair.fill_holes(mesh)
         if len(mesh.faces) > before:
@@ -144,11 +170,13 @@ def load_mesh_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES,
         _check_stl(data, name, max_triangles)
     elif file_type == "3mf":
         data = _safe_3mf(data, name)
-    elif file_type == "obj" and data.count(b"\nf ") > max_triangles:
-        raise _fail(name, _("il contient trop de faces (au plus %(max)s).", max=max_triangles))
+    elif file_type == "obj":
+        _check_obj(data, name, max_triangles)
     try:
         loaded = trimesh.load(io.BytesIO(data), file_type=file_type, force="mesh",
                               process=False)
+    except MemoryError:
+        raise  # the worker's memory limit: not the file's fault alone, reported as such
     except Exception:  # noqa: BLE001 - any parser failure is "unreadable" for a person
         raise _fail(name, _("le fichier est illisible ou abîmé.")) from None
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
@@ -162,6 +190,9 @@ def load_mesh_bytes(data: bytes, name: str, *, max_bytes: int = MAX_BYTES,
         repairs = _repair(loaded) if repair else []
     if len(loaded.faces) == 0:
         raise _fail(name, _("le fichier ne contient aucun triangle utilisable."))
+    if len(loaded.faces) > max_triangles:  # filling holes adds triangles
+        raise _fail(name, _("une fois réparé, il aurait %(n)s triangles, c'est trop (au plus "
+                            "%(max)s).", n=len(loaded.faces), max=max_triangles))
     return ImportedMesh(mesh=loaded, file_type=file_type, repairs=repairs)
 
 

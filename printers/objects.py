@@ -37,7 +37,7 @@ import trimesh
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kit.i18n import _
-from printers.text import TextError, text_outline
+from printers.text import TextError, text_faces, text_outline
 
 MAX_SIZE_MM = 250.0
 MIN_SIZE_MM = 0.2
@@ -46,7 +46,12 @@ MAX_DEPTH = 10
 MAX_SOLIDS = 400  # primitives after repeats are expanded
 MAX_TEXT = 20
 CIRCLE_SEGMENTS = 48
-
+# why: 400 copies of a 20-letter text are allowed shapes but made ~1 million triangles in
+# 69 s of CPU; the estimate is checked before building, the real count after
+MAX_ESTIMATED_FACES = 100_000
+MAX_OUTPUT_FACES = 250_000
+PRIMITIVE_FACES = {"box": 12, "cylinder": 4 * CIRCLE_SEGMENTS,
+                   "sphere": CIRCLE_SEGMENTS * CIRCLE_SEGMENTS // 2}
 
 
 def block_label(block: str) -> str:
@@ -160,6 +165,9 @@ class ObjectError(ValueError):
         super().__init__(message)
         self.block_id = block_id
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a worker process with its block
+        return (type(self), (str(self), self.block_id))
+
 
 @dataclass
 class ObjectNode:
@@ -175,6 +183,18 @@ class ProgrammedObject:
     root: ObjectNode
     operations: int
     solids: int
+    faces: int = 0  # estimated triangles of the built solid
+
+
+def _grouped(n: int) -> str:
+    return format(n, ",").replace(",", "\u202f")
+
+
+def _too_complex(block: str, block_id: str | None, faces: int, limit: int) -> ObjectError:
+    return ObjectError(_("Objet trop compliqué : le bloc « %(label)s » ferait environ %(n)s "
+                         "triangles (au plus %(max)s). Répète moins de fois ou utilise moins "
+                         "de formes.", label=block_label(block), n=_grouped(faces),
+                         max=_grouped(limit)), block_id)
 
 
 def _where(raw: dict[str, Any]) -> str:
@@ -209,8 +229,9 @@ def _field_message(err: dict[str, Any]) -> str:
     return _("« %(field)s » n'est pas valable", field=name)
 
 
-def _parse(raw: Any, depth: int, counter: list[int], path: str) -> tuple[ObjectNode, int]:
-    """Validate one node and its children; return it and its number of solids."""
+def _parse(raw: Any, depth: int, counter: list[int], path: str
+           ) -> tuple[ObjectNode, int, int]:
+    """Validate one node and its children; return it, its solids and its estimated faces."""
     if not isinstance(raw, dict):
         raise ObjectError(_("%(path)s : un bloc doit être un objet JSON.", path=path))
     block = raw.get("block")
@@ -241,16 +262,27 @@ def _parse(raw: Any, depth: int, counter: list[int], path: str) -> tuple[ObjectN
         raise ObjectError(_("%(where)s : indiquez un facteur.", where=where), spec.id)
     children: list[ObjectNode] = []
     solids = 0 if hasattr(spec, "children") else 1
+    faces = PRIMITIVE_FACES.get(block, 0)
+    if isinstance(spec, TextNode):
+        try:
+            faces = text_faces(spec.text)
+        except TextError as exc:
+            raise ObjectError(f"{where} : {exc}", spec.id) from None
     for i, child in enumerate(getattr(spec, "children", [])):
-        node, n = _parse(child, depth + 1, counter, f"{path} > {block_label(block)}[{i + 1}]")
+        node, n, f = _parse(child, depth + 1, counter,
+                            f"{path} > {block_label(block)}[{i + 1}]")
         children.append(node)
         solids += n
+        faces += f
     if isinstance(spec, RepeatNode):
         solids *= spec.times
+        faces *= spec.times
     if solids > MAX_SOLIDS:
         raise ObjectError(_("%(where)s : l'objet contiendrait %(n)s formes, c'est trop (au plus "
                             "%(max)s).", where=where, n=solids, max=MAX_SOLIDS), spec.id)
-    return ObjectNode(spec, children), solids
+    if faces > MAX_ESTIMATED_FACES:
+        raise _too_complex(block, spec.id, faces, MAX_ESTIMATED_FACES)
+    return ObjectNode(spec, children), solids, faces
 
 
 def parse_object(doc: Any) -> ProgrammedObject:
@@ -266,8 +298,9 @@ def parse_object(doc: Any) -> ProgrammedObject:
     if "root" not in doc:
         raise ObjectError(_("L'objet n'a pas de bloc racine (« root »)."))
     counter = [0]
-    root, solids = _parse(doc["root"], 1, counter, "root")
-    return ProgrammedObject(name=name, root=root, operations=counter[0], solids=solids)
+    root, solids, faces = _parse(doc["root"], 1, counter, "root")
+    return ProgrammedObject(name=name, root=root, operations=counter[0], solids=solids,
+                            faces=faces)
 
 
 # -- building ------------------------------------------------------------------
@@ -333,6 +366,9 @@ def build_mesh(obj: ProgrammedObject | dict[str, Any]) -> trimesh.Trimesh:
     if not isinstance(obj, ProgrammedObject):
         obj = parse_object(obj)
     solid = _build(obj.root)
+    if solid.num_tri() > MAX_OUTPUT_FACES:
+        raise _too_complex(obj.root.spec.block, obj.root.spec.id, solid.num_tri(),
+                           MAX_OUTPUT_FACES)
     if solid.is_empty():
         raise ObjectError(_("L'objet est vide : rien à imprimer (une forme en enlève-t-elle "
                             "une autre entièrement ?)."))

@@ -9,9 +9,12 @@ Estimates are read back from the comments PrusaSlicer writes into the G-code.
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +92,9 @@ def slice_placed(meshes: list[trimesh.Trimesh], profile: PrinterProfile,
         argv = [exe, "--export-gcode", "--load", str(profile.slicer_profile), *bed, *merge,
                 "--dont-arrange", "-o", str(out_path), *inputs]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=SLICE_TIMEOUT,
-                                  check=False)
+            with _memory_limit_lifted():
+                proc = subprocess.run(argv, capture_output=True, text=True,
+                                      timeout=SLICE_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             raise SlicerError(_("Le découpage a pris trop de temps (plus de %(s)s s).",
                                 s=int(SLICE_TIMEOUT))) from None
@@ -101,6 +105,21 @@ def slice_placed(meshes: list[trimesh.Trimesh], profile: PrinterProfile,
                           + " | ".join(lines[-3:]))
     time_s, grams, mm = read_estimates(out_path.read_text(errors="replace"))
     return SliceResult(out_path, time_s, grams, mm)
+
+
+@contextmanager
+def _memory_limit_lifted() -> Iterator[None]:
+    """Let PrusaSlicer start without the address-space cap of a mesh worker (its threads
+    reserve far more than they use); the worker's time limit still stops it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == hard:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def centered_on_bed(mesh: trimesh.Trimesh, profile: PrinterProfile) -> trimesh.Trimesh:

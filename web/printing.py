@@ -9,6 +9,7 @@ its worker thread.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,12 @@ from kit.printing import (
 from kit.security import roles
 from kit.sessions import open_lesson
 from lessons.challenges import PrintFacts, check_print_challenge
-from printers.checks import check_mesh
-from printers.gcode import GcodeError, check_gcode_text
-from printers.importing import MeshImportError, load_mesh_bytes
+from printers.gcode import GcodeError
+from printers.importing import MeshImportError
 from printers.objects import ObjectError, build_mesh, parse_object
+from printers.tasks import MeshWork
 from printers.templates import get_template, instantiate
+from printers.workers import DEFAULT_WORKERS, WorkerPool, WorkError
 from web.pupil import current_group
 
 bp = Blueprint("printing", __name__)
@@ -69,6 +71,9 @@ def _setup(state) -> None:  # noqa: ANN001
                            speedup=float(app.config.get("PRINT_SPEEDUP", 120.0)),
                            batch_delay=float(app.config.get("PRINT_BATCH_DELAY", 20.0)))
     app.extensions["mallette_printing"] = service
+    # mesh work runs in worker processes, started with the server (or at the first task)
+    app.extensions["mallette_mesh"] = MeshWork(WorkerPool(
+        int(app.config.get("MESH_WORKERS", DEFAULT_WORKERS))))
     # why: only a serving station drives the printers; a command that builds the app to
     # seed or read the database (``demo --no-serve``, tests) must leave no thread behind
     if app.config.get("PRINT_WORKER"):
@@ -77,6 +82,10 @@ def _setup(state) -> None:  # noqa: ANN001
 
 def service() -> PrintService:
     return current_app.extensions["mallette_printing"]
+
+
+def mesh_work() -> MeshWork:
+    return current_app.extensions["mallette_mesh"]
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -154,12 +163,20 @@ def _object_refused(exc: ObjectError):  # noqa: ANN202
     return error_response(422, str(exc), block_id=exc.block_id)
 
 
-def _mesh_json(mesh) -> dict[str, Any]:  # noqa: ANN001
-    centred = mesh.copy()
-    (x0, y0, _z0), (x1, y1, _z1) = centred.bounds
-    centred.apply_translation((-(x0 + x1) / 2, -(y0 + y1) / 2, 0))
-    return {"positions": [round(float(v), 2) for v in centred.vertices.reshape(-1)],
-            "indices": [int(i) for i in centred.faces.reshape(-1)]}
+def _work_refused(exc: Exception, **extra: Any):  # noqa: ANN202
+    """A refusal from mesh work: the object's block, a file's reason, or a limit hit."""
+    if isinstance(exc, ObjectError):
+        extra["block_id"] = exc.block_id
+    if isinstance(exc, WorkError):
+        return error_response(exc.status, str(exc), **exc.extra, **extra)
+    return error_response(422, str(exc), **extra)
+
+
+def _with_mesh(body: dict[str, Any], mesh_json: str, status: int = 200):  # noqa: ANN202
+    """``body`` as JSON with the preview mesh the worker already wrote as JSON text."""
+    text = json.dumps(body, ensure_ascii=False)
+    return current_app.response_class(f'{text[:-1]}, "mesh": {mesh_json}}}', status=status,
+                                      mimetype="application/json")
 
 
 def _pupil_findings(report: dict[str, Any]) -> list[dict[str, str]]:
@@ -193,7 +210,7 @@ def _active_job(group: Group) -> PrintJob | None:
 
 
 def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa: ANN001
-                doc: dict[str, Any] | None) -> PrintJob:
+                doc: dict[str, Any] | None, picture: bytes | None = None) -> PrintJob:
     job = PrintJob(group_id=group.id, session_id=sess.id if sess else None, title=title[:80],
                    source=source, object_model=doc, state="submitted",
                    estimated_seconds=int(report.estimate.print_time_s) if report.estimate
@@ -201,7 +218,7 @@ def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa:
                    filament_g=report.estimate.filament_g if report.estimate else None)
     db().add(job)
     db().flush()
-    save_job_files(station().data_dir, job, report)
+    save_job_files(station().data_dir, job, report, picture)
     return job
 
 
@@ -281,19 +298,17 @@ def preview():
         return _object_refused(exc)
     version = _save_object(group, sess, data["object"])
     db().commit()
-    try:
-        mesh = build_mesh(data["object"])
-    except ObjectError as exc:
-        return error_response(422, str(exc), block_id=exc.block_id, version=version.version)
     cfg = service().default_printer()
     if cfg is None:
         return error_response(409, _("La mallette n'a pas d'imprimante."))
-    report = check_mesh(mesh, service().profiles[cfg.id], slice_estimate=False)
-    rd = report.to_dict()
-    return {"version": version.version, "printable": rd["printable"],
-            "findings": _pupil_findings(rd), "extents_mm": rd["extents_mm"],
-            "triangles": rd["triangles"], "mesh": _mesh_json(report.mesh),
-            "printer": _bed(cfg)}
+    try:
+        out = mesh_work().preview(data["object"], service().profiles[cfg.id], key=group.id)
+    except (ObjectError, WorkError) as exc:
+        return _work_refused(exc, version=version.version)
+    rd = out["report"]
+    return _with_mesh({"version": version.version, "printable": rd["printable"],
+                       "findings": _pupil_findings(rd), "extents_mm": rd["extents_mm"],
+                       "triangles": rd["triangles"], "printer": _bed(cfg)}, out["mesh_json"])
 
 
 def _challenge_verdict(lesson, challenge_id: str | None, report, doc) -> dict | None:  # noqa: ANN001
@@ -335,10 +350,10 @@ def submit():
     if cfg is None:
         return error_response(409, _("La mallette n'a pas d'imprimante."))
     try:
-        mesh = build_mesh(doc)
-    except ObjectError as exc:
-        return error_response(422, str(exc), block_id=exc.block_id, version=version.version)
-    report = check_mesh(mesh, service().profiles[cfg.id])
+        checked = mesh_work().check_object(doc, service().profiles[cfg.id])
+    except (ObjectError, WorkError) as exc:
+        return _work_refused(exc, version=version.version)
+    report = checked.report
     rd = report.to_dict()
     verdict = _challenge_verdict(lesson, data.get("challenge"), report, doc)
     if verdict is not None:
@@ -354,7 +369,7 @@ def submit():
                               version=version.version, challenge=verdict)
     title = str(doc.get("name") or "").strip() or group.name
     job = _create_job(group, sess, report, title=f"{title} — {group.name}", source="blocks",
-                      doc=doc)
+                      doc=doc, picture=checked.picture)
     db().commit()
     return {"job": job_view(db(), job), "findings": _pupil_findings(rd),
             "version": version.version, "challenge": verdict}, 201
@@ -372,30 +387,30 @@ def import_file():
     if upload is None or not upload.filename:
         return error_response(400, _("Choisis un fichier STL, 3MF ou OBJ."))
     data = upload.stream.read(MAX_IMPORT_BYTES + 1)
-    try:
-        imported = load_mesh_bytes(data, Path(upload.filename).name,
-                                   max_bytes=MAX_IMPORT_BYTES)
-    except MeshImportError as exc:
-        return error_response(422, str(exc))
     if _active_job(group) is not None:
         return error_response(409, _("Ton objet précédent n'est pas encore imprimé : attends "
                                      "qu'il soit fini avant d'en envoyer un autre."))
     cfg = service().default_printer()
     if cfg is None:
         return error_response(409, _("La mallette n'a pas d'imprimante."))
-    report = check_mesh(imported.mesh, service().profiles[cfg.id])
+    try:
+        imported = mesh_work().check_import(data, Path(upload.filename).name,
+                                            MAX_IMPORT_BYTES, service().profiles[cfg.id])
+    except (MeshImportError, WorkError) as exc:
+        return _work_refused(exc)
+    report = imported.report
     rd = report.to_dict()
     if not report.printable:
-        return error_response(422, _("Ce fichier ne peut pas être imprimé : regarde ce qui ne "
-                                     "va pas."), findings=_pupil_findings(rd),
-                              mesh=_mesh_json(report.mesh))
+        return _with_mesh({"status": 422, "message": _(
+            "Ce fichier ne peut pas être imprimé : regarde ce qui ne va pas."),
+            "findings": _pupil_findings(rd)}, imported.mesh_json, 422)
     title = Path(upload.filename).stem[:40] or _("Fichier importé")
     job = _create_job(group, sess, report, title=f"{title} — {group.name}",
-                      source=imported.file_type, doc=None)
+                      source=imported.file_type, doc=None, picture=imported.picture)
     (job_dir(station().data_dir, job.id) / f"original.{imported.file_type}").write_bytes(data)
     db().commit()
-    return {"job": job_view(db(), job), "findings": _pupil_findings(rd),
-            "repairs": imported.repairs, "mesh": _mesh_json(report.mesh)}, 201
+    return _with_mesh({"job": job_view(db(), job), "findings": _pupil_findings(rd),
+                       "repairs": imported.repairs}, imported.mesh_json, 201)
 
 
 @bp.get("/api/v1/group/prints")
@@ -576,13 +591,9 @@ def gcode_upload():
     try:
         if len(data) > MAX_GCODE_BYTES:
             raise GcodeError(_("Fichier « %(n)s » : trop gros (20 Mo au plus).", n=name))
-        if b"\0" in data[:65536]:
-            raise GcodeError(_("Fichier « %(n)s » : ce n'est pas un fichier G-code texte.",
-                               n=name))
-        report = check_gcode_text(data.decode("utf-8", errors="replace"),
-                                  service().profiles[cfg.id])
-    except GcodeError as exc:
-        return error_response(422, str(exc))
+        report = mesh_work().check_gcode(data, name, service().profiles[cfg.id])
+    except (GcodeError, WorkError) as exc:
+        return _work_refused(exc)
     if not report.ok:
         status = 422
         if request.accept_mimetypes.best == "application/json":

@@ -167,3 +167,12 @@ def sliced(tmp_path_factory: pytest.TempPathFactory, prusa_slicer: str) -> dict[
     badge = slice_one(build_mesh(instantiate("badge", diameter=70)), profile,
                       out / "badge.gcode")
     return {"tag": tag.gcode_path, "badge": badge.gcode_path}
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left():
+    """Pools a test starts stop their worker processes when it ends."""
+    yield
+    from printers.workers import shutdown_all
+
+    shutdown_all()

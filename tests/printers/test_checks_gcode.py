@@ -138,3 +138,64 @@ def test_binary_file_is_not_gcode(tmp_path: Path) -> None:
     path.write_bytes(b"\0\1\2" * 100)
     with pytest.raises(GcodeError, match="pas un fichier G-code texte"):
         check_gcode_file(path, PROFILE)
+
+
+# -- bounded checks (issue 13) ------------------------------------------------------------
+def test_the_fallback_ray_test_measures_like_manifold3d() -> None:
+    import numpy as np
+
+    from printers.checks import _segment_thickness
+
+    sheet = trimesh.creation.box((40, 40, 0.3))
+    points, faces = trimesh.sample.sample_surface(sheet, 200, seed=3)
+    normals = sheet.face_normals[faces]
+    fallback = _segment_thickness(sheet.triangles, points - normals * 1e-4, -normals, 3.0)
+    measured, _ = wall_thickness_samples(sheet, count=200, seed=3)
+    both = np.isfinite(measured) & np.isfinite(fallback)
+    assert both.sum() > 150
+    assert fallback[both] == pytest.approx(measured[both], abs=0.01)
+
+
+def test_a_closed_cloud_manifold3d_refuses_gets_a_bounded_number_of_rays() -> None:
+    import numpy as np
+
+    from printers.checks import RAY_TEST_BUDGET, _as_manifold
+    from tests.printweb.real_station import scattered_stl
+
+    cloud = trimesh.load(trimesh.util.wrap_as_stream(scattered_stl(50_000)), file_type="stl")
+    # each loose triangle closed by its reverse: "watertight" for trimesh, not for manifold3d
+    sheets = trimesh.Trimesh(cloud.vertices, np.vstack([cloud.faces, cloud.faces[:, ::-1]]),
+                             process=False)
+    assert sheets.is_watertight and _as_manifold(sheets) is None
+    thickness, points = wall_thickness_samples(sheets)
+    assert len(thickness) == len(points) == RAY_TEST_BUDGET // len(sheets.faces) == 200
+    report = check_mesh(sheets, PROFILE, slice_estimate=False)
+    assert severities(report)["floating"] == "blocking"  # 50,000 pieces, most in the air
+
+
+def test_a_20_mb_gcode_keeps_its_violations_and_line_numbers() -> None:
+    text = "G28\nG90\n" + "G1 X10.5 Y20.25 E1.5\n" * 700_000 + "G1 X500 Y10\nM104 S300\n"
+    report = check_gcode_text(text, PROFILE)
+    assert report.lines == 700_004
+    assert [v.line for v in report.violations] == [700_003, 700_004]
+    assert report.bounds[1][0] == 500.0
+
+
+def test_gcode_spellings_line_numbers_comments_and_case() -> None:
+    text = ("N10 G1 X10 Y10*45\r\nn11 g1 x300 (loin) y20*12\r\ng01 Y-50 ; pas lu : X500\r\n"
+            "G1 X20 (Y900) Y30\r\n")
+    report = check_gcode_text(text, PROFILE)
+    assert [(v.line, v.command) for v in report.violations] == [
+        (2, "n11 g1 x300 (loin) y20*12"), (3, "g01 Y-50 ; pas lu : X500")]
+    assert "X = 300.0 mm" in report.violations[0].message
+    assert "Y = -50.0 mm" in report.violations[1].message
+    assert report.lines == 4
+    assert report.bounds == [[10.0, -50.0, 0.0], [300.0, 30.0, 0.0]]
+
+
+def test_the_first_50_violations_in_file_order_and_a_count_of_the_rest() -> None:
+    text = "G1 X500\n" * 30 + "M104 S999\n" + "G1 Y-100\n" * 30
+    report = check_gcode_text(text, PROFILE)
+    assert [v.line for v in report.violations] == list(range(1, 51))
+    assert "buse" in report.violations[30].message
+    assert report.more_violations == 11

@@ -125,3 +125,34 @@ def test_3mf_with_xml_entities_is_refused(box: trimesh.Trimesh) -> None:
             z.writestr(info, content)
     with pytest.raises(MeshImportError, match="XML dangereux"):
         load_mesh_bytes(buf.getvalue(), "laughs.3mf")
+
+
+# -- bounded work (issue 13) -----------------------------------------------------------
+def test_an_obj_face_with_200000_corners_is_refused_before_triangulating() -> None:
+    corners = 200_000
+    angles = np.linspace(0, 2 * np.pi, corners, endpoint=False)
+    lines = [f"v {np.cos(a) * 50:.4f} {np.sin(a) * 50:.4f} 0" for a in angles]
+    lines.append("f " + " ".join(str(i) for i in range(1, corners + 1)))
+    with pytest.raises(MeshImportError, match=r"Fichier « disque.obj » : la face de la ligne "
+                                              r"200001 a 200000 sommets, c'est trop \(au plus "
+                                              r"256\)"):
+        load_mesh_bytes("\n".join(lines).encode(), "disque.obj")
+
+
+def test_a_mesh_over_the_limit_once_repaired_is_refused(box: trimesh.Trimesh) -> None:
+    holed = box.copy()
+    holed.update_faces(np.arange(11))  # one triangle missing: the repair adds it back
+    data = holed.export(file_type="stl")
+    assert len(load_mesh_bytes(data, "h.stl", max_triangles=12).mesh.faces) == 12
+    with pytest.raises(MeshImportError, match="une fois réparé, il aurait 12 triangles, c'est "
+                                              r"trop \(au plus 11\)"):
+        load_mesh_bytes(data, "h.stl", max_triangles=11)
+
+
+def test_a_cloud_of_loose_triangles_is_not_filled_into_twice_as_many() -> None:
+    from tests.printweb.real_station import scattered_stl
+
+    imported = load_mesh_bytes(scattered_stl(20_000), "nuage.stl")
+    assert len(imported.mesh.faces) <= 20_000
+    assert not imported.mesh.is_watertight
+    assert not any("trous" in r for r in imported.repairs)

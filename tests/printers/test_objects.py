@@ -129,3 +129,38 @@ def test_block_catalog_for_the_editor() -> None:
     catalog = block_catalog()
     assert catalog["difference"]["label"] == "enlever"
     assert catalog["text"]["schema"]["properties"]["text"]["maxLength"] == 20
+
+
+# -- complexity budget (issue 13) --------------------------------------------------------
+def _bomb(outer: int, inner: int) -> dict:
+    from tests.printweb.real_station import object_bomb
+
+    return object_bomb(outer, inner)
+
+
+def test_an_object_bomb_is_refused_before_building_naming_its_block() -> None:
+    from printers.objects import ObjectError, parse_object
+
+    with pytest.raises(ObjectError) as err:
+        parse_object(_bomb(50, 8))
+    assert str(err.value).startswith("Objet trop compliqué : le bloc « répéter » ferait "
+                                     "environ 1\u202f660\u202f800 triangles (au plus "
+                                     "100\u202f000).")
+    assert err.value.block_id == "rep-outer"
+
+
+def test_templates_and_modest_repeats_fit_the_budget() -> None:
+    from printers.objects import MAX_ESTIMATED_FACES, parse_object
+    from printers.templates import instantiate
+
+    for name in ("name_tag", "badge", "pen_holder"):
+        assert parse_object(instantiate(name)).faces < MAX_ESTIMATED_FACES / 10
+    assert parse_object(_bomb(2, 8)).faces < MAX_ESTIMATED_FACES
+
+
+def test_built_faces_are_capped(monkeypatch) -> None:
+    from printers import objects
+
+    monkeypatch.setattr(objects, "MAX_OUTPUT_FACES", 500)
+    with pytest.raises(objects.ObjectError, match="Objet trop compliqué : le bloc « boule »"):
+        objects.build_mesh({"version": 1, "root": {"block": "sphere", "radius": 10}})

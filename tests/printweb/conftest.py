@@ -49,6 +49,7 @@ def make_station(data_dir: Path, printers: list) -> object:
     app = create_app(data_dir=data_dir, kit=KitConfig(printers=printers), testing=True)
     limiter.reset()
     app.extensions["mallette_printing"].batch_delay = 0
+    app.extensions["mallette_mesh"].pool.size = 1  # one warm worker is enough for a test
     return app
 
 
@@ -117,3 +118,12 @@ def wait_for(app, predicate, timeout: float = 120.0, step: float = 0.5):  # noqa
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the print queue")
         time.sleep(step)
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left():
+    """Each test's stations stop their mesh worker processes when it ends."""
+    yield
+    from printers.workers import shutdown_all
+
+    shutdown_all()

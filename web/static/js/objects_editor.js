@@ -66,6 +66,7 @@ async function refresh() {
     app.dataset.previewed = String(out.version);
     result.hidden = true;
   } catch (err) {
+    if (err.data && err.data.superseded) return;  // a newer preview of this group is coming
     state.textContent = "";
     show("error", "🧐 " + (err.message || T.network));
     if (err.data) highlight(err.data.block_id);
