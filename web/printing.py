@@ -24,7 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kit import events
 from kit.app import db, error_response, station
@@ -40,6 +40,7 @@ from kit.printing import (
     save_job_files,
     state_label,
 )
+from kit.programs import add_version
 from kit.security import roles
 from kit.sessions import open_lesson
 from lessons.challenges import PrintFacts, check_print_challenge
@@ -129,14 +130,9 @@ def _save_object(group: Group, sess, doc: dict[str, Any]) -> ProgramVersion:  # 
     latest = _latest_object(group)
     if latest is not None and latest.program == doc:
         return latest
-    number = (db().scalar(select(func.max(ProgramVersion.version)).where(
-        ProgramVersion.group_id == group.id, ProgramVersion.kind == "object")) or 0) + 1
-    version = ProgramVersion(group_id=group.id, session_id=sess.id if sess else None,
-                             kind="object", version=number, program=doc)
-    db().add(version)
-    db().flush()
+    version = add_version(db(), group, sess, "object", doc)
     events.record(db(), events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
-                  session_id=sess.id if sess else None, version=number, kind="object",
+                  session_id=sess.id if sess else None, version=version.version, kind="object",
                   blocks=len(_blocks(doc.get("root"), [])))
     return version
 

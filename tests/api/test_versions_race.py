@@ -1,0 +1,60 @@
+"""Tablets of one group saving at the same instant each get their own version."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.api.conftest import log_in
+
+TABLETS = 4
+SAVES = 20
+
+
+def _race(clients, path: str, body) -> list[int]:  # noqa: ANN001 - body(tablet, n) -> json
+    """Every tablet saves SAVES times, all starting together; returns the status codes."""
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def tablet(index: int) -> None:
+        start.wait()
+        for n in range(SAVES):
+            code = clients[index].post(path, json=body(index, n)).status_code
+            with lock:
+                statuses.append(code)
+
+    threads = [threading.Thread(target=tablet, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def test_four_tablets_saving_twenty_times_at_once_keep_eighty_versions(live_server, open_class):
+    clients = [log_in(live_server, "group", open_class) for _ in range(TABLETS)]
+
+    def program(tablet: int, n: int) -> dict:
+        step = {"block": "move", "direction": "forward", "distance_cm": tablet * SAVES + n + 1}
+        return {"program": {"version": 1, "main": [step]}}
+
+    statuses = _race(clients, "/api/v1/group/programs", program)
+    assert statuses.count(201) == TABLETS * SAVES, sorted(set(statuses))
+    versions = clients[0].get("/api/v1/group/programs").json()["versions"]
+    assert sorted(v["version"] for v in versions) == list(range(1, TABLETS * SAVES + 1))
+    kept = {clients[1].get(f"/api/v1/group/programs/{v}").json()["program"]["main"][0]
+            ["distance_cm"] for v in range(1, TABLETS * SAVES + 1)}
+    assert kept == set(range(1, TABLETS * SAVES + 1))
+
+
+def test_two_tablets_previewing_objects_at_once_keep_every_version(live_server, open_class):
+    clients = [log_in(live_server, "group", open_class) for _ in range(2)]
+
+    def cube(tablet: int, n: int) -> dict:
+        size = 10 + tablet * SAVES + n
+        return {"object": {"version": 1, "root": {"block": "box", "size": [size, 10, 5]}}}
+
+    statuses = _race(clients, "/api/v1/group/object/preview", cube)
+    assert statuses.count(200) == 2 * SAVES, sorted(set(statuses))
+    versions = clients[0].get("/api/v1/group/object/versions").json()["versions"]
+    assert sorted(v["version"] for v in versions) == list(range(1, 2 * SAVES + 1))
