@@ -1,0 +1,115 @@
+"""Bad input is refused at the door with a 4xx and a French message, never a 500.
+
+Each test replays one finding of issue 13 (item 7) as a tablet or a stranger would send it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token, login_as
+
+DEEP = b"[" * 5000  # 9 KB that overflowed Python's stack
+
+
+@pytest.fixture
+def pupil(app, seeded):
+    client = app.test_client()
+    login_as(client, "group", seeded)
+    return client, {"X-CSRFToken": csrf_token(client, "/groupe/")}
+
+
+def _french(resp, *words: str) -> str:
+    assert resp.is_json, resp.get_data(as_text=True)[:300]
+    message = resp.json["message"]
+    for word in words:
+        assert word in message, message
+    return message
+
+
+@pytest.mark.parametrize("path", ["/api/v1/group/programs", "/api/v1/group/send",
+                                  "/api/v1/group/object/preview",
+                                  "/api/v1/group/object/submit"])
+def test_deeply_nested_json_is_refused_by_name(pupil, path):
+    client, headers = pupil
+    resp = client.post(path, data=DEEP, content_type="application/json", headers=headers)
+    assert resp.status_code == 400
+    _french(resp, "trop imbriquées")
+
+
+def test_deep_json_inside_a_program_is_refused_too(pupil):
+    client, headers = pupil
+    nested: list = []
+    for _ in range(200):
+        nested = [nested]
+    resp = client.post("/api/v1/group/programs", headers=headers,
+                       json={"program": {"version": 1, "main": nested}})
+    assert resp.status_code == 400
+    _french(resp, "trop imbriquées")
+    assert client.get("/api/v1/group/programs").json["versions"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/group/programs/99999999999999999999",
+                                  "/api/v1/group/object/versions/99999999999999999999",
+                                  "/api/v1/group/programs/2147483648"])
+def test_a_huge_number_in_the_url_is_no_page(pupil, path):
+    client, _headers = pupil
+    resp = client.get(path)
+    assert resp.status_code == 404
+    _french(resp, "n'existe pas")
+
+
+def test_a_huge_version_in_the_body_is_refused(pupil):
+    client, headers = pupil
+    resp = client.post("/api/v1/group/send", json={"version": 2**70}, headers=headers)
+    assert resp.status_code == 400
+    _french(resp, "trop grand")
+    beyond_db = client.post("/api/v1/group/send", json={"version": 2**40}, headers=headers)
+    assert beyond_db.status_code == 400
+    _french(beyond_db, "« version »")
+
+
+def test_numbers_json_does_not_have_are_refused(pupil):
+    client, headers = pupil
+    for raw in (b'{"program": {"version": NaN, "main": []}}',
+                b'{"program": {"version": 1e999, "main": []}}'):
+        resp = client.post("/api/v1/group/programs", data=raw, content_type="application/json",
+                           headers=headers)
+        assert resp.status_code == 400, raw
+        _french(resp, "nombre")
+
+
+def test_an_event_given_as_an_object_is_refused_by_name(pupil):
+    client, headers = pupil
+    program = {"version": 1, "main": [], "events": [{"event": {}}]}
+    resp = client.post("/api/v1/group/programs", json={"program": program}, headers=headers)
+    assert resp.status_code == 422
+    _french(resp, "Événement inconnu")
+    assert resp.json["problems"][0]["path"] == "events[0]"
+
+
+def test_a_multipart_name_ending_in_a_backslash_is_refused_to_a_stranger(client, seeded):
+    body = (b'--XX\r\nContent-Disposition: form-data; name="code\\"\r\n\r\n'
+            + seeded["join_code"].encode() + b"\r\n--XX--\r\n")
+    resp = client.post("/rejoindre", data=body,
+                       content_type="multipart/form-data; boundary=XX")
+    assert resp.status_code == 400
+    assert "Formulaire illisible" in resp.get_data(as_text=True)
+    api = client.post("/api/v1/group/object/import", data=body,
+                      content_type="multipart/form-data; boundary=XX",
+                      headers={"Accept": "application/json"})
+    assert api.status_code == 400
+    _french(api, "Formulaire illisible")
+
+
+def test_a_wrongly_typed_body_names_the_field(pupil):
+    client, headers = pupil
+    resp = client.post("/api/v1/group/programs", json={"program": "avancer"}, headers=headers)
+    assert resp.status_code == 400
+    _french(resp, "« program »")
+    send = client.post("/api/v1/group/send", json={"version": "deux"}, headers=headers)
+    assert send.status_code == 400
+    _french(send, "« version »")
+    preview = client.post("/api/v1/group/object/preview", json=[1, 2], headers=headers)
+    assert preview.status_code == 400
+    assert "Traceback" not in preview.get_data(as_text=True)
