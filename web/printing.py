@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from apiflask import APIBlueprint
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -50,8 +50,9 @@ from printers.importing import MeshImportError, load_mesh_bytes
 from printers.objects import ObjectError, build_mesh, parse_object
 from printers.templates import get_template, instantiate
 from web.pupil import current_group
+from web.schemas import PUPIL_ERRORS, ImportIn, ObjectIn
 
-bp = Blueprint("printing", __name__)
+bp = APIBlueprint("printing", __name__, tag="printing")
 
 MAX_OBJECT_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -214,6 +215,8 @@ def editor():
 
 # -- pupils: API ----------------------------------------------------------------------
 @bp.get("/api/v1/group/object")
+@bp.doc(summary="La séance d'impression : blocs, défis, objet de départ, plateau, travaux",
+        responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def object_session():
     """The printing session: toolbox, challenges, starting object, printer bed, jobs."""
@@ -242,6 +245,8 @@ def object_session():
 
 
 @bp.get("/api/v1/group/object/versions")
+@bp.doc(summary="Les versions enregistrées de l'objet du groupe",
+        responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def object_versions():
     rows = db().scalars(select(ProgramVersion).where(
@@ -252,6 +257,7 @@ def object_versions():
 
 
 @bp.get("/api/v1/group/object/versions/<int:version>")
+@bp.doc(summary="Une version de l'objet", responses=[200, *PUPIL_ERRORS, 404])
 @roles("group")
 def object_version(version: int):
     found = db().scalar(select(ProgramVersion).where(
@@ -263,8 +269,11 @@ def object_version(version: int):
 
 
 @bp.post("/api/v1/group/object/preview")
+@bp.input(ObjectIn)
+@bp.doc(summary="Enregistrer l'objet et le prévisualiser (maillage, verdict rapide)",
+        responses=[200, *PUPIL_ERRORS, 409, 413, 422])
 @roles("group")
-def preview():
+def preview(json_data: dict[str, Any]):
     """Save the object (new version), build its mesh, give a quick printability verdict."""
     group = current_group()
     data = _object_body()
@@ -307,8 +316,11 @@ def _challenge_verdict(lesson, challenge_id: str | None, report, doc) -> dict | 
 
 
 @bp.post("/api/v1/group/object/submit")
+@bp.input(ObjectIn)
+@bp.doc(summary="Imprimer : vérifier l'objet, puis l'envoyer à l'animateur·rice",
+        responses=[201, *PUPIL_ERRORS, 409, 413, 422])
 @roles("group")
-def submit():
+def submit(json_data: dict[str, Any]):
     """'Imprimer': check the object fully; a printable one waits for the facilitator."""
     group = current_group()
     data = _object_body()
@@ -357,8 +369,11 @@ def submit():
 
 
 @bp.post("/api/v1/group/object/import")
+@bp.input(ImportIn, location="files")
+@bp.doc(summary="Importer un fichier STL, 3MF ou OBJ à imprimer",
+        responses=[201, *PUPIL_ERRORS, 409, 413, 422])
 @roles("group")
-def import_file():
+def import_file(files_data: dict[str, Any]):
     """A file from the tablet (STL, 3MF, OBJ): checked, then waiting for the facilitator."""
     group = current_group()
     sess, _lesson = open_lesson(db(), group.classroom)
@@ -395,6 +410,7 @@ def import_file():
 
 
 @bp.get("/api/v1/group/prints")
+@bp.doc(summary="Les travaux d'impression du groupe", responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def group_prints():
     return {"jobs": _group_jobs(current_group())}

@@ -1,0 +1,43 @@
+"""The JSON API's request bodies, as APIFlask input schemas (checked at the door, and
+described in the OpenAPI document ``/api/v1/openapi.json``).
+
+why marshmallow envelopes around a free ``program``/``object``: the schema checks the
+shape of the request (the fields and their types); the program and the object model are
+then checked by ``robots.program.validate_program`` and ``printers.objects.parse_object``,
+whose French messages name the block a pupil must fix, which a schema error cannot do.
+"""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Dict, File, Integer, String
+from apiflask.validators import Length, Range
+
+from kit.boundary import MAX_URL_INT
+
+#: Error answers every group route may give (beside 400 for a refused body), for the
+#: OpenAPI document; each route adds its own answers.
+PUPIL_ERRORS = [401, 403]
+
+
+class ProgramIn(Schema):
+    program = Dict(required=True, metadata={
+        "description": "Le programme en blocs (docs/program-model.md) : "
+                       "{\"version\": 1, \"main\": [...], \"events\": [...]}"})
+
+
+class SendIn(Schema):
+    version = Integer(strict=True, allow_none=True, load_default=None,
+                      validate=Range(min=1, max=MAX_URL_INT), metadata={
+                          "description": "La version à envoyer (la dernière si absente)"})
+
+
+class ObjectIn(Schema):
+    object = Dict(required=True, metadata={
+        "description": "Le modèle de l'objet en blocs : {\"version\": 1, \"root\": {...}}"})
+    challenge = String(allow_none=True, load_default=None, validate=Length(max=100),
+                       metadata={"description": "Le défi visé (impression seulement)"})
+
+
+class ImportIn(Schema):
+    file = File(required=True, metadata={"description": "Un fichier STL, 3MF ou OBJ"})
