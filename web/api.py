@@ -9,16 +9,17 @@ from sqlalchemy import text
 
 from kit.app import db, station
 from kit.security import public, roles
+from web.schemas import document_program
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="station")
 
 
 def _api_only(spec: dict) -> dict:
     """The document describes the JSON API; pages of a blueprint that also serves the API
-    (the printing screens) are not part of it."""
+    (the printing screens) are not part of it. The program's blocks are described too."""
     spec["paths"] = {path: ops for path, ops in spec["paths"].items()
                      if path.startswith("/api/")}
-    return spec
+    return document_program(spec)
 
 
 @bp.record_once

@@ -14,6 +14,7 @@ from apiflask.fields import Dict, File, Integer, String
 from apiflask.validators import Length, Range
 
 from kit.boundary import MAX_URL_INT
+from robots.program import Program
 
 #: Error answers every group route may give (beside 400 for a refused body), for the
 #: OpenAPI document; each route adds its own answers.
@@ -41,3 +42,20 @@ class ObjectIn(Schema):
 
 class ImportIn(Schema):
     file = File(required=True, metadata={"description": "Un fichier STL, 3MF ou OBJ"})
+
+
+def document_program(spec: dict) -> dict:
+    """Describe ``program`` with the pydantic :class:`robots.program.Program` model (one
+    source for the contract); its checks stay with ``validate_program``, which names the
+    block to fix."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    model = Program.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in model.pop("$defs", {}).items():
+        assert name not in schemas, f"{name} is already an OpenAPI component"
+        schemas[name] = definition
+    schemas["Program"] = model
+    if "ProgramIn" in schemas:
+        described = schemas["ProgramIn"]["properties"]["program"].get("description")
+        schemas["ProgramIn"]["properties"]["program"] = {
+            "$ref": "#/components/schemas/Program", "description": described}
+    return spec
