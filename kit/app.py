@@ -196,17 +196,19 @@ def error_response(status: int, message: str | None = None, **extra):
     return render_template("error.html", status=status, message=message), status
 
 
-# marshmallow's own messages, as a pupil's tablet shows them
-_FIELD_ERRORS = {
-    "Missing data for required field.": lambda: _("il manque ce champ"),
-    "Field may not be null.": lambda: _("il ne peut pas être vide"),
-    "Not a valid integer.": lambda: _("il doit être un nombre entier"),
-    "Not a valid string.": lambda: _("il doit être un texte"),
-    "Not a valid mapping type.": lambda: _("il doit être un objet JSON"),
-    "Not a valid list.": lambda: _("il doit être une liste"),
-    "Unknown field.": lambda: _("ce champ n'est pas attendu"),
-    "Invalid input type.": lambda: _("le corps doit être un objet JSON"),
-}
+# marshmallow's own messages (by their start), as a pupil's tablet shows them
+_FIELD_ERRORS = (
+    ("Missing data", lambda: _("il manque ce champ")),
+    ("Field may not be null", lambda: _("il ne peut pas être vide")),
+    ("Not a valid integer", lambda: _("il doit être un nombre entier")),
+    ("Not a valid string", lambda: _("il doit être un texte")),
+    ("Not a valid mapping", lambda: _("il doit être un objet JSON")),
+    ("Not a valid list", lambda: _("il doit être une liste")),
+    ("Not a valid file", lambda: _("il doit être un fichier")),
+    ("Unknown field", lambda: _("ce champ n'est pas attendu")),
+    ("Must be greater", lambda: _("le nombre est hors des limites")),
+    ("Length must be", lambda: _("le texte est trop long")),
+)
 
 
 def _first_field_error(detail: object, path: tuple[str, ...] = ()) -> tuple[str, str]:
@@ -226,8 +228,8 @@ def validation_error(error: HTTPError):  # noqa: ANN201 - a Flask response
     where, raw = _first_field_error(error.detail)
     location, _sep, field = where.partition(".")
     field = field or location
-    text = _FIELD_ERRORS.get(raw)
-    reason = text() if text else _("sa valeur n'est pas valable")
+    reason = next((text() for start, text in _FIELD_ERRORS if raw.startswith(start)),
+                  _("sa valeur n'est pas valable"))
     if field in ("_schema", "json", ""):
         return error_response(400, _("Le corps de la demande doit être un objet JSON."))
     return error_response(400, _("Champ « %(field)s » refusé : %(reason)s.", field=field,
