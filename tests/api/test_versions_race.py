@@ -58,3 +58,38 @@ def test_two_tablets_previewing_objects_at_once_keep_every_version(live_server, 
     assert statuses.count(200) == 2 * SAVES, sorted(set(statuses))
     versions = clients[0].get("/api/v1/group/object/versions").json()["versions"]
     assert sorted(v["version"] for v in versions) == list(range(1, 2 * SAVES + 1))
+
+
+def _save_from_another_process(url: str, group_id: int, start, count: int) -> list[int]:  # noqa: ANN001
+    """A second station process on the same SQLite file (spawned: its own engine)."""
+    from kit import db as kitdb
+    from kit.models import Group
+    from kit.programs import add_version
+
+    engine = kitdb.make_engine(url)
+    factory = kitdb.session_factory(engine)
+    start.wait()
+    numbers = []
+    for n in range(count):
+        with factory() as dbs:
+            version = add_version(dbs, dbs.get(Group, group_id), None, "robot",
+                                  {"version": 1, "main": [], "n": n})
+            dbs.commit()
+            numbers.append(version.version)
+    engine.dispose()
+    return numbers
+
+
+def test_processes_sharing_the_database_never_take_the_same_number(app, seeded):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = app.extensions["mallette"].engine.url.render_as_string(hide_password=False)
+    processes = 3
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ProcessPoolExecutor(processes, mp_context=ctx) as pool:
+        start = manager.Barrier(processes)
+        futures = [pool.submit(_save_from_another_process, url, seeded["group_id"], start,
+                               SAVES) for _ in range(processes)]
+        numbers = sorted(n for f in futures for n in f.result(timeout=120))
+    assert numbers == list(range(1, processes * SAVES + 1))
