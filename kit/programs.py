@@ -36,9 +36,10 @@ def add_version(db: DbSession, group: Group, sess: Session | None, kind: str,
     why: two tablets of a group may save at the same instant. The number is computed
     inside the INSERT itself, so on SQLite (one writer at a time, across processes too)
     no other save can slip between reading the highest number and writing the next one.
-    A database that runs statements side by side (PostgreSQL) may still pick the same
-    number twice: the unique constraint refuses the second, which tries again inside a
-    SAVEPOINT so the rest of the request's transaction is kept.
+    A database that runs statements side by side (PostgreSQL) first locks the group's row
+    until the transaction ends, so saves of one group take turns; should a number still
+    be taken, the unique constraint refuses it and the insert is tried again inside a
+    SAVEPOINT, so the rest of the request's transaction is kept.
     """
     def row() -> ProgramVersion:
         return ProgramVersion(group_id=group.id, session_id=sess.id if sess else None,
@@ -52,6 +53,7 @@ def add_version(db: DbSession, group: Group, sess: Session | None, kind: str,
         db.add(version)
         db.flush()
         return version
+    db.execute(select(Group.id).where(Group.id == group.id).with_for_update())
     for attempt in range(_VERSION_TRIES):
         try:
             with db.begin_nested():

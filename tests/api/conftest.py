@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer
+from tests.kit.test_migrations import postgres_url  # noqa: F401 - a real PostgreSQL server
 
 
 def _token(html: str) -> str:

@@ -93,3 +93,39 @@ def test_processes_sharing_the_database_never_take_the_same_number(app, seeded):
                                SAVES) for _ in range(processes)]
         numbers = sorted(n for f in futures for n in f.result(timeout=120))
     assert numbers == list(range(1, processes * SAVES + 1))
+
+
+def test_on_postgresql_a_taken_number_is_retried(postgres_url, tmp_path):
+    """PostgreSQL runs the INSERTs side by side: the loser retries in a SAVEPOINT."""
+    from kit.app import create_app, station
+    from kit.models import Group
+    from kit.programs import add_version
+    from kit.roster import create_class, create_group, create_school
+
+    app = create_app(data_dir=tmp_path, database_url=postgres_url, testing=True)
+    with app.app_context():
+        factory = station().sessions
+    with factory() as dbs:
+        cls = create_class(dbs, create_school(dbs, "École du Lac", "Annecy"), "CM1 vert", "CM1")
+        group_id = create_group(dbs, cls, "Les Loutres", "Inès, Tom").id
+        dbs.commit()
+    start = threading.Barrier(TABLETS)
+    numbers: list[int] = []
+    lock = threading.Lock()
+
+    def tablet(index: int) -> None:
+        start.wait()
+        for n in range(SAVES):
+            with factory() as dbs:
+                version = add_version(dbs, dbs.get(Group, group_id), None, "object",
+                                      {"version": 1, "tablet": index, "n": n})
+                dbs.commit()
+                with lock:
+                    numbers.append(version.version)
+
+    threads = [threading.Thread(target=tablet, args=(i,)) for i in range(TABLETS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == list(range(1, TABLETS * SAVES + 1))
