@@ -214,7 +214,7 @@ def _parse(raw: Any, depth: int, counter: list[int], path: str) -> tuple[ObjectN
     if not isinstance(raw, dict):
         raise ObjectError(_("%(path)s : un bloc doit être un objet JSON.", path=path))
     block = raw.get("block")
-    if block not in NODE_MODELS:
+    if not isinstance(block, str) or block not in NODE_MODELS:  # a dict is no dict key
         raise ObjectError(_("Bloc inconnu « %(block)s » (%(path)s).", block=block, path=path),
                           raw.get("id"))
     where = _where(raw)

@@ -113,3 +113,47 @@ def test_a_wrongly_typed_body_names_the_field(pupil):
     preview = client.post("/api/v1/group/object/preview", json=[1, 2], headers=headers)
     assert preview.status_code == 400
     assert "Traceback" not in preview.get_data(as_text=True)
+
+
+ODD_VALUES = ({}, [], None, True, 1e300, "x" * 300, [1], {"block": "box"})
+
+
+def test_odd_values_in_every_block_field_never_give_a_500(app, seeded, pupil):
+    """Every field of every robot block and object block, given a value of the wrong kind
+    (an object where a word is expected: the TypeError of issue 13), gets an answer: a
+    refusal that says why, or the value taken as it can be (``True`` as a radius of 1)."""
+    from kit.app import station
+    from kit.models import Classroom
+    from kit.sessions import open_session
+    from printers.objects import NODE_MODELS
+    from robots.program import _FIELDS
+
+    with app.app_context(), station().sessions() as dbs:
+        open_session(dbs, dbs.get(Classroom, seeded["class_id"]), 1)
+        dbs.commit()
+    client, headers = pupil
+    bodies = []
+    for odd in ODD_VALUES:
+        for block, spec in _FIELDS.items():
+            for key in (*spec, "block", "id"):
+                node = {"block": block, key: odd}
+                bodies.append(("/api/v1/group/programs", {"program": {"main": [node]}}))
+                bodies.append(("/api/v1/group/programs", {"program": {"main": [
+                    {"block": "if", "condition": node, "then": []}]}}))
+        bodies.append(("/api/v1/group/programs", {"program": {"main": [], "events": [
+            {"event": odd, "body": odd}]}}))
+        for block, model in NODE_MODELS.items():
+            for key in (*model.model_fields, "children"):
+                root = {"block": block, key: odd}
+                bodies.append(("/api/v1/group/object/preview",
+                               {"object": {"version": 1, "root": root}}))
+        bodies.append(("/api/v1/group/object/preview",
+                       {"object": {"version": odd, "name": odd, "root": {"block": odd}}}))
+    refused = 0
+    for path, body in bodies:
+        resp = client.post(path, json=body, headers=headers)
+        assert resp.status_code < 500, (path, body, resp.status_code)
+        if resp.status_code >= 400:
+            refused += 1
+            assert resp.json["message"], (path, body)
+    assert refused > 0.9 * len(bodies)
