@@ -29,7 +29,7 @@ with manifold3d, whose booleans always give closed (watertight) meshes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import manifold3d
 import numpy as np
@@ -132,10 +132,14 @@ class DifferenceNode(_Node):
     children: list[dict[str, Any]] = Field(min_length=2)
 
 
+_Step = Annotated[float, Field(ge=-MAX_SIZE_MM, le=MAX_SIZE_MM)]
+
+
 class RepeatNode(_Node):
     block: Literal["repeat"]
     times: int = Field(ge=1, le=50)
-    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    # why bounded: an unbounded step (1e308) overflows to infinity and crashed manifold3d
+    offset: tuple[_Step, _Step, _Step] = (0.0, 0.0, 0.0)
     angle: float = Field(default=0.0, ge=-360, le=360)
     children: list[dict[str, Any]] = Field(min_length=1)
 

@@ -157,3 +157,15 @@ def test_odd_values_in_every_block_field_never_give_a_500(app, seeded, pupil):
             refused += 1
             assert resp.json["message"], (path, body)
     assert refused > 0.9 * len(bodies)
+
+
+def test_a_repeat_step_to_infinity_is_refused_before_building(pupil):
+    """A step of 1e308 mm overflowed to infinity and crashed the station's process
+    (segmentation fault in manifold3d); the step is bounded like every other length."""
+    client, headers = pupil
+    root = {"block": "repeat", "times": 3, "offset": [-1e308, 1e308, 0],
+            "children": [{"block": "box", "size": [10, 10, 10]}]}
+    resp = client.post("/api/v1/group/object/preview", headers=headers,
+                       json={"object": {"version": 1, "root": root}})
+    assert resp.status_code == 422
+    _french(resp, "répéter", "décalage", "250")
