@@ -21,7 +21,7 @@ from kit.security import roles
 from kit.sessions import open_lesson
 from robots.program import ProgramError
 from web.pupil import current_group
-from web.schemas import PUPIL_ERRORS, ProgramIn
+from web.schemas import PUPIL_ERRORS, ProgramIn, SavedOut, VersionOut, VersionsOut, answers
 
 bp = APIBlueprint("pupil_api", __name__, url_prefix="/api/v1/group", tag="group")
 
@@ -70,7 +70,7 @@ def current_session():
 
 @bp.get("/programs")
 @bp.doc(summary="Les versions enregistrées du programme du groupe",
-        responses=[200, *PUPIL_ERRORS])
+        responses=answers({200: VersionsOut}, PUPIL_ERRORS))
 @roles("group")
 def versions():
     return {"versions": [{"version": v.version, "created_at": v.created_at.isoformat(),
@@ -79,7 +79,8 @@ def versions():
 
 
 @bp.get("/programs/<int:version>")
-@bp.doc(summary="Une version du programme", responses=[200, *PUPIL_ERRORS, 404])
+@bp.doc(summary="Une version du programme",
+        responses=answers({200: VersionOut}, [*PUPIL_ERRORS, 404]))
 @roles("group")
 def version(version: int):
     found = get_version(db(), current_group(), version)
@@ -91,7 +92,7 @@ def version(version: int):
 @bp.post("/programs")
 @bp.input(ProgramIn)
 @bp.doc(summary="Enregistrer le programme (nouvelle version)",
-        responses=[200, 201, *PUPIL_ERRORS, 413, 422])
+        responses=answers({200: SavedOut, 201: SavedOut}, [*PUPIL_ERRORS, 413, 422]))
 @roles("group")
 def save(json_data: dict[str, Any]):
     _check_size()

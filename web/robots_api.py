@@ -15,7 +15,7 @@ from kit.security import roles
 from kit.sessions import open_lesson
 from robots.program import ProgramError, validate_program
 from web.pupil import current_group
-from web.schemas import PUPIL_ERRORS, SendIn
+from web.schemas import PUPIL_ERRORS, SendIn, SentOut, answers
 
 bp = APIBlueprint("robots_api", __name__, url_prefix="/api/v1", tag="robots")
 
@@ -32,7 +32,7 @@ def _record_sent(group_id: int, class_id: int, session_id: int | None, version: 
 @bp.post("/group/send")
 @bp.input(SendIn)
 @bp.doc(summary="Envoyer une version du programme au robot du groupe (en arrière-plan)",
-        responses=[202, *PUPIL_ERRORS, 404, 409, 422])
+        responses=answers({202: SentOut}, [*PUPIL_ERRORS, 404, 409, 422]))
 @roles("group")
 def send(json_data: dict[str, Any]):
     group = current_group()

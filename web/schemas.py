@@ -9,8 +9,11 @@ whose French messages name the block a pupil must fix, which a schema error cann
 
 from __future__ import annotations
 
+from http import HTTPStatus
+from typing import Any
+
 from apiflask import Schema
-from apiflask.fields import Dict, File, Integer, String
+from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
 from kit.boundary import MAX_URL_INT
@@ -42,6 +45,44 @@ class ObjectIn(Schema):
 
 class ImportIn(Schema):
     file = File(required=True, metadata={"description": "Un fichier STL, 3MF ou OBJ"})
+
+
+# -- answers (described, not used to serialise: the views return their dicts) -----------
+class SavedOut(Schema):
+    version = Integer(required=True)
+    created = Boolean(required=True)
+
+
+class VersionItem(Schema):
+    version = Integer(required=True)
+    created_at = String(required=True)
+    session_id = Integer(allow_none=True)
+
+
+class VersionsOut(Schema):
+    versions = List(Nested(VersionItem), required=True)
+
+
+class VersionOut(Schema):
+    version = Integer(required=True)
+    program = Dict(required=True)
+
+
+class SentOut(Schema):
+    robot_id = String(required=True)
+    version = Integer(required=True)
+    state = String(required=True)
+
+
+def answers(ok: dict[int, type[Schema] | None], errors: list[int]) -> dict[int, Any]:
+    """``@bp.doc(responses=…)``: the success answers with their schema, then the errors
+    (which APIFlask describes with the station's error schema)."""
+    out: dict[int, Any] = {
+        code: {"description": HTTPStatus(code).phrase,
+               "content": {"application/json": {"schema": schema or {}}}}
+        for code, schema in ok.items()}
+    out.update({code: HTTPStatus(code).phrase for code in errors})
+    return out
 
 
 def document_program(spec: dict) -> dict:

@@ -40,13 +40,16 @@ def log_in(server: LiveServer, role: str, seeded: dict) -> httpx.Client:
 
 @pytest.fixture
 def open_class(app, seeded) -> dict:
-    """The seeded class with session 1 open (a group joins only while its class works)."""
+    """The seeded class with session 1 open (a group joins only while its class works),
+    its first group with the kit's first robot."""
     from kit.app import station
-    from kit.models import Classroom
-    from kit.sessions import open_session
+    from kit.models import Classroom, Group
+    from kit.sessions import assign_robot, open_session
 
     with app.app_context(), station().sessions() as dbs:
         open_session(dbs, dbs.get(Classroom, seeded["class_id"]), 1,
                      facilitator_id=seeded["facilitator_id"])
+        assign_robot(dbs, dbs.get(Group, seeded["group_id"]), station().kit.robots[0].id,
+                     station().kit)
         dbs.commit()
     return seeded
