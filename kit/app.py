@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from apiflask import APIFlask
+from apiflask import APIFlask, HTTPError
 from flask import current_app, g, jsonify, render_template, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from kit import db as kitdb
+from kit.boundary import BadInput, BoundedInt, StationJSONProvider, TooLarge, check_body
 from kit.config import KitConfig, load_kit
 from kit.i18n import LANGUAGES, TRANSLATIONS_DIR, _, compile_catalogs
 from kit.robot_service import RobotService
@@ -100,6 +101,8 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
         template_folder=str(WEB_DIR / "templates"),
         static_folder=str(WEB_DIR / "static"),
     )
+    app.json = StationJSONProvider(app)
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(
         SECRET_KEY=_secret_key(data_dir),
         TESTING=testing,
@@ -111,6 +114,10 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         PUBLIC_ENDPOINTS={"static", "openapi.spec"},
         INFO={"description": _("API de la station Mallette")},
+        VALIDATION_ERROR_STATUS_CODE=400,
+        VALIDATION_ERROR_DESCRIPTION="Demande incorrecte",
+        VALIDATION_ERROR_SCHEMA=ERROR_SCHEMA,
+        HTTP_ERROR_SCHEMA=ERROR_SCHEMA,
     )
     app.extensions["mallette"] = Station(kit=kit, kit_path=Path(kit_path) if kit_path else None,
                                          data_dir=data_dir, engine=engine,
@@ -160,6 +167,14 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
     return app
 
 
+#: What every error answer of the API holds (``error_response``), for the OpenAPI document.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["status", "message"],
+    "properties": {"status": {"type": "integer"}, "message": {"type": "string"},
+                   "field": {"type": "string"}},
+}
+
 _ERROR_TEXTS = {
     400: lambda: _("La demande est incorrecte."),
     401: lambda: _("Connectez-vous d'abord."),
@@ -182,7 +197,59 @@ def error_response(status: int, message: str | None = None, **extra):
     return render_template("error.html", status=status, message=message), status
 
 
+# marshmallow's own messages (by their start), as a pupil's tablet shows them
+_FIELD_ERRORS = (
+    ("Missing data", lambda: _("il manque ce champ")),
+    ("Field may not be null", lambda: _("il ne peut pas être vide")),
+    ("Not a valid integer", lambda: _("il doit être un nombre entier")),
+    ("Not a valid string", lambda: _("il doit être un texte")),
+    ("Not a valid mapping", lambda: _("il doit être un objet JSON")),
+    ("Not a valid list", lambda: _("il doit être une liste")),
+    ("Not a valid file", lambda: _("il doit être un fichier")),
+    ("Unknown field", lambda: _("ce champ n'est pas attendu")),
+    ("Must be greater", lambda: _("le nombre est hors des limites")),
+    ("Length must be", lambda: _("le texte est trop long")),
+)
+
+
+def _first_field_error(detail: object, path: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The first field named in a validation error's detail and its (English) message."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            return _first_field_error(value, (*path, str(key)))
+    if isinstance(detail, list) and detail:
+        return _first_field_error(detail[0], path)
+    return ".".join(path), str(detail)
+
+
+def validation_error(error: HTTPError):  # noqa: ANN201 - a Flask response
+    """APIFlask's refusals (input schemas) in the station's format, naming the field."""
+    if error.status_code != 400 or not isinstance(error.detail, dict) or not error.detail:
+        return error_response(error.status_code, None, **(error.extra_data or {}))
+    where, raw = _first_field_error(error.detail)
+    location, _sep, field = where.partition(".")
+    field = field or location
+    reason = next((text() for start, text in _FIELD_ERRORS if raw.startswith(start)),
+                  _("sa valeur n'est pas valable"))
+    if field in ("_schema", "json", ""):
+        return error_response(400, _("Le corps de la demande doit être un objet JSON."))
+    return error_response(400, _("Champ « %(field)s » refusé : %(reason)s.", field=field,
+                                 reason=reason), field=field)
+
+
 def _register_errors(app: APIFlask) -> None:
+    app.error_processor(validation_error)
+    # why first: the CSRF check reads the form, and a body with a nameless field broke it
+    app.before_request_funcs.setdefault(None, []).insert(0, check_body)
+
+    @app.errorhandler(BadInput)
+    def _bad_input(e: BadInput):
+        return error_response(400, e.description)
+
+    @app.errorhandler(TooLarge)
+    def _too_large(e: TooLarge):
+        return error_response(413, e.description)
+
     @app.errorhandler(CSRFError)
     def _csrf(_e):
         if request.path.startswith("/api/"):

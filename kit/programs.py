@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from kit import events
@@ -19,6 +20,50 @@ from lessons.challenges import ChallengeResult, check_challenge
 from robots.program import count_blocks, validate_program
 
 MAX_PROGRAM_BYTES = 256 * 1024
+_VERSION_TRIES = 5
+
+
+def _next_number(group_id: int, kind: str):  # noqa: ANN202 - a scalar subquery
+    return (select(func.coalesce(func.max(ProgramVersion.version), 0) + 1)
+            .where(ProgramVersion.group_id == group_id, ProgramVersion.kind == kind)
+            .scalar_subquery())
+
+
+def add_version(db: DbSession, group: Group, sess: Session | None, kind: str,
+                program: dict[str, Any]) -> ProgramVersion:
+    """Insert the group's next version of ``kind`` (robot programs and objects alike).
+
+    why: two tablets of a group may save at the same instant. The number is computed
+    inside the INSERT itself, so on SQLite (one writer at a time, across processes too)
+    no other save can slip between reading the highest number and writing the next one.
+    A database that runs statements side by side (PostgreSQL) first locks the group's row
+    until the transaction ends, so saves of one group take turns; should a number still
+    be taken, the unique constraint refuses it and the insert is tried again inside a
+    SAVEPOINT, so the rest of the request's transaction is kept.
+    """
+    def row() -> ProgramVersion:
+        return ProgramVersion(group_id=group.id, session_id=sess.id if sess else None,
+                              kind=kind, version=_next_number(group.id, kind),
+                              program=program)
+
+    if db.get_bind().dialect.name == "sqlite":
+        # why no SAVEPOINT here: pysqlite opens no transaction before one, so releasing
+        # it would commit on its own; a single statement is atomic on SQLite anyway
+        version = row()
+        db.add(version)
+        db.flush()
+        return version
+    db.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    for attempt in range(_VERSION_TRIES):
+        try:
+            with db.begin_nested():
+                version = row()
+                db.add(version)
+            return version
+        except IntegrityError:
+            if attempt == _VERSION_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def latest_version(db: DbSession, group: Group, kind: str = "robot") -> ProgramVersion | None:
@@ -52,15 +97,9 @@ def save_robot_program(db: DbSession, group: Group, sess: Session | None, data: 
     latest = latest_version(db, group)
     if latest is not None and latest.program == clean:
         return latest, False
-    number = (db.scalar(select(func.max(ProgramVersion.version))
-                        .where(ProgramVersion.group_id == group.id,
-                               ProgramVersion.kind == "robot")) or 0) + 1
-    version = ProgramVersion(group_id=group.id, session_id=sess.id if sess else None,
-                             kind="robot", version=number, program=clean)
-    db.add(version)
-    db.flush()
+    version = add_version(db, group, sess, "robot", clean)
     events.record(db, events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
-                  session_id=sess.id if sess else None, version=number, kind="robot",
+                  session_id=sess.id if sess else None, version=version.version, kind="robot",
                   blocks=count_blocks(program))
     return version, True
 

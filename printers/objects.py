@@ -29,7 +29,7 @@ with manifold3d, whose booleans always give closed (watertight) meshes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import manifold3d
 import numpy as np
@@ -137,10 +137,14 @@ class DifferenceNode(_Node):
     children: list[dict[str, Any]] = Field(min_length=2)
 
 
+_Step = Annotated[float, Field(ge=-MAX_SIZE_MM, le=MAX_SIZE_MM)]
+
+
 class RepeatNode(_Node):
     block: Literal["repeat"]
     times: int = Field(ge=1, le=50)
-    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    # why bounded: an unbounded step (1e308) overflows to infinity and crashed manifold3d
+    offset: tuple[_Step, _Step, _Step] = (0.0, 0.0, 0.0)
     angle: float = Field(default=0.0, ge=-360, le=360)
     children: list[dict[str, Any]] = Field(min_length=1)
 
@@ -235,7 +239,7 @@ def _parse(raw: Any, depth: int, counter: list[int], path: str
     if not isinstance(raw, dict):
         raise ObjectError(_("%(path)s : un bloc doit être un objet JSON.", path=path))
     block = raw.get("block")
-    if block not in NODE_MODELS:
+    if not isinstance(block, str) or block not in NODE_MODELS:  # a dict is no dict key
         raise ObjectError(_("Bloc inconnu « %(block)s » (%(path)s).", block=block, path=path),
                           raw.get("id"))
     where = _where(raw)

@@ -608,7 +608,7 @@ class _Walker:
                                        path=path))
                 continue
             event = handler.get("event")
-            if event not in EVENTS:
+            if not isinstance(event, str) or event not in EVENTS:  # a dict is no dict key
                 self.add(path, handler, _("Événement inconnu « %(event)s » (choix : %(choices)s).",
                                           event=event, choices=", ".join(EVENTS)))
                 continue

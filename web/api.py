@@ -9,8 +9,22 @@ from sqlalchemy import text
 
 from kit.app import db, station
 from kit.security import public, roles
+from web.schemas import document_program
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="station")
+
+
+def _api_only(spec: dict) -> dict:
+    """The document describes the JSON API; pages of a blueprint that also serves the API
+    (the printing screens) are not part of it. The program's blocks are described too."""
+    spec["paths"] = {path: ops for path, ops in spec["paths"].items()
+                     if path.startswith("/api/")}
+    return document_program(spec)
+
+
+@bp.record_once
+def _document(state) -> None:  # noqa: ANN001
+    state.app.spec_processor(_api_only)
 
 
 class HealthOut(Schema):
@@ -71,7 +85,7 @@ def health():
 
 @bp.get("/kit")
 @bp.output(KitOut)
-@bp.doc(summary="Inventaire de la mallette")
+@bp.doc(summary="Inventaire de la mallette", responses=[401, 403])
 @roles("facilitator")
 def kit_inventory():
     kit = station().kit

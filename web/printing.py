@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from apiflask import APIBlueprint
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -25,7 +25,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kit import events
 from kit.app import db, error_response, station
@@ -41,6 +41,7 @@ from kit.printing import (
     save_job_files,
     state_label,
 )
+from kit.programs import add_version
 from kit.security import roles
 from kit.sessions import open_lesson
 from lessons.challenges import PrintFacts, check_print_challenge
@@ -51,8 +52,9 @@ from printers.tasks import MeshWork
 from printers.templates import get_template, instantiate
 from printers.workers import DEFAULT_WORKERS, WorkerPool, WorkError
 from web.pupil import current_group
+from web.schemas import PUPIL_ERRORS, ImportIn, ObjectIn
 
-bp = Blueprint("printing", __name__)
+bp = APIBlueprint("printing", __name__, tag="printing")
 
 MAX_OBJECT_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -138,14 +140,9 @@ def _save_object(group: Group, sess, doc: dict[str, Any]) -> ProgramVersion:  # 
     latest = _latest_object(group)
     if latest is not None and latest.program == doc:
         return latest
-    number = (db().scalar(select(func.max(ProgramVersion.version)).where(
-        ProgramVersion.group_id == group.id, ProgramVersion.kind == "object")) or 0) + 1
-    version = ProgramVersion(group_id=group.id, session_id=sess.id if sess else None,
-                             kind="object", version=number, program=doc)
-    db().add(version)
-    db().flush()
+    version = add_version(db(), group, sess, "object", doc)
     events.record(db(), events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
-                  session_id=sess.id if sess else None, version=number, kind="object",
+                  session_id=sess.id if sess else None, version=version.version, kind="object",
                   blocks=len(_blocks(doc.get("root"), [])))
     return version
 
@@ -235,6 +232,8 @@ def editor():
 
 # -- pupils: API ----------------------------------------------------------------------
 @bp.get("/api/v1/group/object")
+@bp.doc(summary="La séance d'impression : blocs, défis, objet de départ, plateau, travaux",
+        responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def object_session():
     """The printing session: toolbox, challenges, starting object, printer bed, jobs."""
@@ -263,6 +262,8 @@ def object_session():
 
 
 @bp.get("/api/v1/group/object/versions")
+@bp.doc(summary="Les versions enregistrées de l'objet du groupe",
+        responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def object_versions():
     rows = db().scalars(select(ProgramVersion).where(
@@ -273,6 +274,7 @@ def object_versions():
 
 
 @bp.get("/api/v1/group/object/versions/<int:version>")
+@bp.doc(summary="Une version de l'objet", responses=[200, *PUPIL_ERRORS, 404])
 @roles("group")
 def object_version(version: int):
     found = db().scalar(select(ProgramVersion).where(
@@ -284,8 +286,11 @@ def object_version(version: int):
 
 
 @bp.post("/api/v1/group/object/preview")
+@bp.input(ObjectIn)
+@bp.doc(summary="Enregistrer l'objet et le prévisualiser (maillage, verdict rapide)",
+        responses=[200, *PUPIL_ERRORS, 409, 413, 422])
 @roles("group")
-def preview():
+def preview(json_data: dict[str, Any]):
     """Save the object (new version), build its mesh, give a quick printability verdict."""
     group = current_group()
     data = _object_body()
@@ -326,8 +331,11 @@ def _challenge_verdict(lesson, challenge_id: str | None, report, doc) -> dict | 
 
 
 @bp.post("/api/v1/group/object/submit")
+@bp.input(ObjectIn)
+@bp.doc(summary="Imprimer : vérifier l'objet, puis l'envoyer à l'animateur·rice",
+        responses=[201, *PUPIL_ERRORS, 409, 413, 422])
 @roles("group")
-def submit():
+def submit(json_data: dict[str, Any]):
     """'Imprimer': check the object fully; a printable one waits for the facilitator."""
     group = current_group()
     data = _object_body()
@@ -376,8 +384,11 @@ def submit():
 
 
 @bp.post("/api/v1/group/object/import")
+@bp.input(ImportIn, location="files")
+@bp.doc(summary="Importer un fichier STL, 3MF ou OBJ à imprimer",
+        responses=[201, *PUPIL_ERRORS, 409, 413, 422])
 @roles("group")
-def import_file():
+def import_file(files_data: dict[str, Any]):
     """A file from the tablet (STL, 3MF, OBJ): checked, then waiting for the facilitator."""
     group = current_group()
     sess, _lesson = open_lesson(db(), group.classroom)
@@ -414,6 +425,7 @@ def import_file():
 
 
 @bp.get("/api/v1/group/prints")
+@bp.doc(summary="Les travaux d'impression du groupe", responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def group_prints():
     return {"jobs": _group_jobs(current_group())}

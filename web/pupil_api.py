@@ -21,17 +21,14 @@ from kit.security import roles
 from kit.sessions import open_lesson
 from robots.program import ProgramError
 from web.pupil import current_group
+from web.schemas import PUPIL_ERRORS, ProgramIn, SavedOut, VersionOut, VersionsOut, answers
 
 bp = APIBlueprint("pupil_api", __name__, url_prefix="/api/v1/group", tag="group")
 
 
-def _program_body() -> Any:
+def _check_size() -> None:
     if (request.content_length or 0) > MAX_PROGRAM_BYTES:
         abort(413)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or "program" not in data:
-        return None
-    return data["program"]
 
 
 def _refused(exc: ProgramError):
@@ -42,7 +39,8 @@ def _refused(exc: ProgramError):
 
 
 @bp.get("/session")
-@bp.doc(summary="La séance ouverte du groupe, sa boîte à blocs et ses défis")
+@bp.doc(summary="La séance ouverte du groupe, sa boîte à blocs et ses défis",
+        responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def current_session():
     group = current_group()
@@ -71,7 +69,8 @@ def current_session():
 
 
 @bp.get("/programs")
-@bp.doc(summary="Les versions enregistrées du programme du groupe")
+@bp.doc(summary="Les versions enregistrées du programme du groupe",
+        responses=answers({200: VersionsOut}, PUPIL_ERRORS))
 @roles("group")
 def versions():
     return {"versions": [{"version": v.version, "created_at": v.created_at.isoformat(),
@@ -80,7 +79,8 @@ def versions():
 
 
 @bp.get("/programs/<int:version>")
-@bp.doc(summary="Une version du programme")
+@bp.doc(summary="Une version du programme",
+        responses=answers({200: VersionOut}, [*PUPIL_ERRORS, 404]))
 @roles("group")
 def version(version: int):
     found = get_version(db(), current_group(), version)
@@ -90,13 +90,14 @@ def version(version: int):
 
 
 @bp.post("/programs")
-@bp.doc(summary="Enregistrer le programme (nouvelle version)")
+@bp.input(ProgramIn)
+@bp.doc(summary="Enregistrer le programme (nouvelle version)",
+        responses=answers({200: SavedOut, 201: SavedOut}, [*PUPIL_ERRORS, 413, 422]))
 @roles("group")
-def save():
+def save(json_data: dict[str, Any]):
+    _check_size()
     group = current_group()
-    data = _program_body()
-    if data is None:
-        return error_response(400, _("Il manque le programme (champ « program »)."))
+    data = json_data["program"]
     sess, lesson = open_lesson(db(), group.classroom)
     try:
         saved, created = save_robot_program(db(), group, sess, data,
@@ -109,13 +110,14 @@ def save():
 
 
 @bp.post("/challenges/<challenge_id>")
-@bp.doc(summary="Soumettre le programme à un défi : la station vérifie")
+@bp.input(ProgramIn)
+@bp.doc(summary="Soumettre le programme à un défi : la station vérifie",
+        responses=[200, *PUPIL_ERRORS, 404, 409, 413, 422])
 @roles("group")
-def challenge(challenge_id: str):
+def challenge(challenge_id: str, json_data: dict[str, Any]):
+    _check_size()
     group = current_group()
-    data = _program_body()
-    if data is None:
-        return error_response(400, _("Il manque le programme (champ « program »)."))
+    data = json_data["program"]
     sess, lesson = open_lesson(db(), group.classroom)
     if sess is None:
         return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))

@@ -3,8 +3,9 @@ stops every robot at once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import APIBlueprint
-from flask import request
 
 from kit import events
 from kit.app import db, error_response, station
@@ -14,6 +15,7 @@ from kit.security import roles
 from kit.sessions import open_lesson
 from robots.program import ProgramError, validate_program
 from web.pupil import current_group
+from web.schemas import PUPIL_ERRORS, SendIn, SentOut, answers
 
 bp = APIBlueprint("robots_api", __name__, url_prefix="/api/v1", tag="robots")
 
@@ -28,19 +30,17 @@ def _record_sent(group_id: int, class_id: int, session_id: int | None, version: 
 
 
 @bp.post("/group/send")
-@bp.doc(summary="Envoyer une version du programme au robot du groupe (en arrière-plan)")
+@bp.input(SendIn)
+@bp.doc(summary="Envoyer une version du programme au robot du groupe (en arrière-plan)",
+        responses=answers({202: SentOut}, [*PUPIL_ERRORS, 404, 409, 422]))
 @roles("group")
-def send():
+def send(json_data: dict[str, Any]):
     group = current_group()
     if not group.robot_id or station().kit.robot(group.robot_id) is None:
         return error_response(409, _("Ton groupe n'a pas encore de robot : demande à "
                                      "l'animateur·rice."))
-    body = request.get_json(silent=True) or {}
-    version_no = body.get("version") if isinstance(body, dict) else None
-    if version_no is not None and (not isinstance(version_no, int)
-                                   or isinstance(version_no, bool)):
-        return error_response(400, _("« version » doit être un numéro de version."))
-    found = (get_version(db(), group, version_no) if isinstance(version_no, int)
+    version_no = json_data.get("version")
+    found = (get_version(db(), group, version_no) if version_no is not None
              else latest_version(db(), group))
     if found is None:
         return error_response(404, _("Enregistre d'abord ton programme."))
@@ -61,7 +61,8 @@ def send():
 
 
 @bp.get("/group/robot")
-@bp.doc(summary="État du robot du groupe (étape de l'envoi, message)")
+@bp.doc(summary="État du robot du groupe (étape de l'envoi, message)",
+        responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def group_robot():
     group = current_group()
@@ -72,7 +73,7 @@ def group_robot():
 
 
 @bp.get("/robots")
-@bp.doc(summary="État de chaque robot de la mallette")
+@bp.doc(summary="État de chaque robot de la mallette", responses=[200, 401, 403])
 @roles("facilitator")
 def robots_status():
     service = station().robots
@@ -80,7 +81,7 @@ def robots_status():
 
 
 @bp.post("/robots/stop-all")
-@bp.doc(summary="Arrêter tous les robots, en parallèle")
+@bp.doc(summary="Arrêter tous les robots, en parallèle", responses=[200, 400, 401, 403])
 @roles("facilitator")
 def stop_all():
     return station().robots.stop_all(timeout=1.0)
