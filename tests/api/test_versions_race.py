@@ -55,7 +55,10 @@ def test_two_tablets_previewing_objects_at_once_keep_every_version(live_server, 
         return {"object": {"version": 1, "root": {"block": "box", "size": [size, 10, 5]}}}
 
     statuses = _race(clients, "/api/v1/group/object/preview", cube)
-    assert statuses.count(200) == 2 * SAVES, sorted(set(statuses))
+    # every object is saved before its mesh is built; a group's newer preview replaces the
+    # one still being built (409 "superseded"), never a lost save nor a server error
+    assert set(statuses) <= {200, 409}, sorted(set(statuses))
+    assert statuses.count(200) >= 1
     versions = clients[0].get("/api/v1/group/object/versions").json()["versions"]
     assert sorted(v["version"] for v in versions) == list(range(1, 2 * SAVES + 1))
 
