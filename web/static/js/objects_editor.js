@@ -55,10 +55,17 @@ function highlight(blockId) {
 
 function object() { return MalletteObjectBlocks.workspaceToObject(workspace); }
 
+let asked = 0;  // why: only the newest preview may speak (an older answer can arrive last)
+let askedFor = null;  // the object of the newest preview, as JSON
 async function refresh() {
+  const mine = ++asked;
+  clearTimeout(timer);
   state.textContent = T.building;
+  const doc = object();
+  askedFor = JSON.stringify(doc);
   try {
-    const out = await M.api("POST", app.dataset.previewUrl, { object: object() });
+    const out = await M.api("POST", app.dataset.previewUrl, { object: doc });
+    if (mine !== asked) return;
     version = out.version;
     preview.setMesh(out.mesh);
     showFindings(out.findings);
@@ -66,7 +73,7 @@ async function refresh() {
     app.dataset.previewed = String(out.version);
     result.hidden = true;
   } catch (err) {
-    if (err.data && err.data.superseded) return;  // a newer preview of this group is coming
+    if (mine !== asked || (err.data && err.data.superseded)) return;  // a newer one is coming
     state.textContent = "";
     show("error", "🧐 " + (err.message || T.network));
     if (err.data) highlight(err.data.block_id);
@@ -74,6 +81,9 @@ async function refresh() {
 }
 
 function scheduleRefresh() {
+  // why: Blockly reports the blocks it has just loaded as changes; an object already
+  // previewed is not built again (30 tablets opening a 3D session would build it twice)
+  if (JSON.stringify(object()) === askedFor) return;
   clearTimeout(timer);
   timer = setTimeout(refresh, 1200);
 }
