@@ -170,5 +170,6 @@ class Session(_Model):
 
 __all__ = [
     "COLOURS", "HEADINGS", "OBJECT_BLOCKS", "PROGRAM_BLOCKS", "SKILLS", "TEMPLATES",
-    "Challenge", "Goal", "Inputs", "Mat", "Objective", "Session", "Start", "Step", "Text", "TextList",
+    "Challenge", "Goal", "Inputs", "Mat", "Objective", "Session", "Start", "Step", "Text",
+    "TextList",
 ]
