@@ -72,8 +72,7 @@
     const res = await mine.done;
     if (player !== mine) return null;
     const end = MalletteGoals.outcome(res, challenge().marks, lang);
-    const last = MalletteSim.run(program(), mat()).trace.slice(-1)[0];
-    MalletteSim.draw(canvas, mat(), last, null, { marks: challenge().marks, stop: end.stop });
+    MalletteSim.draw(canvas, mat(), res.final, null, { marks: challenge().marks, stop: end.stop });
     return end;
   }
 
