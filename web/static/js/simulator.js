@@ -493,7 +493,7 @@
   }
 
   function drawNumber(ctx, L, cell, n) {
-    var s = L.size, x = L.ox + cell[0] * s, y = L.oy + cell[1] * s, r = s * 0.17;
+    var s = L.size, x = L.ox + cell[0] * s, y = L.oy + cell[1] * s, r = s * 0.22;
     var cx = x + s - r - 2, cy = y + r + 2;  // the cell's top right corner, clear of the robot
     ctx.fillStyle = "#6a1b9a";
     ctx.beginPath(); ctx.arc(cx, cy, r, 0, 2 * Math.PI); ctx.fill();
