@@ -113,6 +113,11 @@ def _pydantic_message(err: dict[str, Any]) -> str:
         if loc and loc[-1] == "en":
             return _("traduction anglaise manquante")
         return _("champ obligatoire manquant")
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "icon":
+        return _("doit être un emoji (sans lettres, chiffres ni espaces)")
+    if kind == "string_too_long":
+        return _("trop long : %(n)s caractères au plus (une phrase courte)",
+                 n=ctx.get("max_length"))
     simple = {
         "extra_forbidden": _("champ inconnu (vérifiez son orthographe)"),
         "string_type": _("doit être un texte"),

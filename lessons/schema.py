@@ -30,6 +30,8 @@ Skill = Literal["decode", "encode", "debug", "sequence", "optimise"]
 Heading = Literal["east", "south", "west", "north"]
 NonEmpty = Annotated[StrictStr, Field(min_length=1)]
 Cell = Annotated[list[StrictInt], Field(min_length=2, max_length=2)]
+# why a pattern: an icon is one emoji (or two joined), never a word a child cannot read
+Icon = Annotated[StrictStr, Field(min_length=1, max_length=8, pattern=r"^[^\sA-Za-z0-9]+$")]
 
 
 class _Model(BaseModel):
@@ -54,6 +56,16 @@ class TextList(_Model):
     en: Annotated[list[NonEmpty], Field(min_length=1)]
 
     def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.fr
+
+
+class Goal(_Model):
+    """A challenge's goal in one short sentence a 7-year-old reads (shown with its icon)."""
+
+    fr: Annotated[StrictStr, Field(min_length=1, max_length=90)]
+    en: Annotated[StrictStr, Field(min_length=1, max_length=90)]
+
+    def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.fr
 
 
@@ -107,6 +119,10 @@ class Challenge(_Model):
 
     id: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")]
     title: Text
+    # Optional for old lesson files; every challenge of the shipped cycle has both
+    # (tests/journeys/test_goals.py): the pupil's screen shows them above the mat.
+    goal: Goal | None = None
+    icon: Icon | None = None
     hint: Text
     success: Text
     criteria: dict[StrictStr, Any] = Field(min_length=1)
@@ -154,5 +170,6 @@ class Session(_Model):
 
 __all__ = [
     "COLOURS", "HEADINGS", "OBJECT_BLOCKS", "PROGRAM_BLOCKS", "SKILLS", "TEMPLATES",
-    "Challenge", "Inputs", "Mat", "Objective", "Session", "Start", "Step", "Text", "TextList",
+    "Challenge", "Goal", "Inputs", "Mat", "Objective", "Session", "Start", "Step", "Text",
+    "TextList",
 ]

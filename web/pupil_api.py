@@ -19,6 +19,7 @@ from kit.programs import (
 )
 from kit.security import roles
 from kit.sessions import open_lesson
+from lessons.goals import goal_marks
 from robots.program import ProgramError
 from web.pupil import current_group
 from web.schemas import PUPIL_ERRORS, ProgramIn, SavedOut, VersionOut, VersionsOut, answers
@@ -60,11 +61,16 @@ def current_session():
         "mat": lesson.mat.contract() if lesson.mat else None,
         "challenges": [{"id": c.id, "title": c.title.get(lang),
                         "mat": (lesson.mat_for(c).contract() if lesson.mat_for(c) else None),
-                        "starter": c.starter}
+                        "starter": c.starter,
+                        "goal": c.goal.get(lang) if c.goal else None, "icon": c.icon,
+                        "marks": goal_marks(c, lesson.mat_for(c))}
                        for c in lesson.challenges],
     }
     latest = latest_version(db(), group)
-    out["latest"] = {"version": latest.version, "program": latest.program} if latest else None
+    # session_id: the editor opens a debugging challenge on its starter unless the
+    # group already worked in this session (web/static/js/goals.js)
+    out["latest"] = {"version": latest.version, "program": latest.program,
+                     "session_id": latest.session_id} if latest else None
     return out
 
 

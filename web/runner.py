@@ -31,6 +31,18 @@ def _session_or_404(session_id: int) -> Session:
     return sess
 
 
+def robot_activity(cls: Classroom) -> dict[int, str]:
+    """What each group's robot is doing now (its live stage: running, stopped…), for
+    the groups whose program is the one on it, so that the table follows "Arrêter
+    tous les robots" instead of keeping "programme envoyé"."""
+    out: dict[int, str] = {}
+    for gr in cls.groups:
+        state = station().robots.state(gr.robot_id) if gr.robot_id else None
+        if state is not None and state.group_id == gr.id and state.stage:
+            out[gr.id] = state.stage
+    return out
+
+
 def cycle_view(cls: Classroom) -> dict:
     """The class's cycle as the class page shows it."""
     cycle = class_cycle(db(), cls)
@@ -80,7 +92,7 @@ def run(session_id: int):
     timeline = curriculum.timeline(sess.number)
     return render_template("facilitator/run.html", sess=sess, cls=cls, lesson=lesson,
                            timeline=timeline, states=group_states(db(), sess),
-                           robots=station().kit.robots)
+                           robots=station().kit.robots, activity=robot_activity(cls))
 
 
 @bp.get("/seances/<int:session_id>/groupes")
@@ -88,9 +100,10 @@ def run(session_id: int):
 def states(session_id: int):
     """Live table of groups (HTML fragment refreshed by the runner page)."""
     sess = _session_or_404(session_id)
-    return render_template("facilitator/_group_states.html", sess=sess,
-                           cls=sess.cycle.classroom, states=group_states(db(), sess),
-                           robots=station().kit.robots)
+    cls = sess.cycle.classroom
+    return render_template("facilitator/_group_states.html", sess=sess, cls=cls,
+                           states=group_states(db(), sess), robots=station().kit.robots,
+                           activity=robot_activity(cls))
 
 
 @bp.post("/seances/<int:session_id>/fermer")

@@ -34,7 +34,9 @@
   function program() { return MalletteBlocks.workspaceToProgram(workspace); }
   function drawStill() {
     if (player) player.stop();
-    MalletteSim.draw(canvas, mat());
+    player = null;
+    MalletteSim.draw(canvas, mat(), null, null, { marks: challenge().marks });
+    MalletteGoals.show(document.getElementById("goal"), challenge());
   }
   function highlight(problems) {
     (problems || []).forEach((p) => {
@@ -59,8 +61,34 @@
     if (!(await save())) return;
     result.hidden = true;
     if (player) player.stop();
-    player = MalletteSim.animate(canvas, program(), mat(), { speed: 2 });
-    await player.done;
+    player = MalletteSim.animate(canvas, program(), mat(), { speed: 2, marks: challenge().marks });
+    const end = await runEnded(player);
+    if (end) show(end.kind, end.text);
+  }
+
+  // The end of a run: the place where the robot stopped is marked on the mat, and the
+  // words for it (goals.js); nothing when another run or challenge replaced this one.
+  async function runEnded(mine) {
+    const res = await mine.done;
+    if (player !== mine) return null;
+    const end = MalletteGoals.outcome(res, challenge().marks, lang);
+    MalletteSim.draw(canvas, mat(), res.final, null, { marks: challenge().marks, stop: end.stop });
+    return end;
+  }
+
+  // Choosing a challenge: one with a starter program (a bug to find) opens on it, after
+  // saving what is on screen so that ↩ brings it back.
+  async function chooseChallenge() {
+    drawStill();
+    const starter = challenge().starter;
+    if (!starter) return;
+    if (JSON.stringify(program()) === JSON.stringify(starter)) return;
+    if (workspace.getAllBlocks(false).length > 1 && !(await save())) return;
+    workspace.clear();
+    MalletteBlocks.programToWorkspace(starter, workspace);
+    MalletteBlocks.ensureStart(workspace);
+    version = null;
+    show("hint", MalletteGoals.words(lang).starter);
   }
 
   async function check() {
@@ -70,7 +98,8 @@
       const out = await M.api("POST", url, { program: program() });
       version = out.version;
       if (player) player.stop();
-      player = MalletteSim.animate(canvas, program(), mat(), { speed: 3 });
+      player = MalletteSim.animate(canvas, program(), mat(), { speed: 3, marks: challenge().marks });
+      runEnded(player);
       show(out.passed ? "ok" : "hint", (out.passed ? "🏆 " : "💡 ") + out.message);
     } catch (err) {
       if (err.status === 422) { show("error", T.refused + err.message); highlight(err.data.problems); }
@@ -125,14 +154,14 @@
   async function start() {
     info = await M.api("GET", app.dataset.sessionUrl);
     if (!info.open) { location.href = "/groupe/"; return; }
-    const saved = info.latest ? info.latest.program : (challenge().starter || null);
-    version = info.latest ? info.latest.version : null;
+    const opened = MalletteGoals.opening(info, challenge());
+    version = opened.version;
     workspace = MalletteBlocks.inject(document.getElementById("blockly"), {
-      allowedBlocks: info.session.toolbox, program: saved, scale: 1.1,
+      allowedBlocks: info.session.toolbox, program: opened.program, scale: 1.1,
     });
     window.malletteWorkspace = workspace;  // for tests and the curious
     drawStill();
-    select.addEventListener("change", drawStill);
+    select.addEventListener("change", chooseChallenge);
     document.getElementById("btn-run").addEventListener("click", tryIt);
     document.getElementById("btn-check").addEventListener("click", check);
     document.getElementById("btn-send").addEventListener("click", send);

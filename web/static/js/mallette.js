@@ -97,6 +97,8 @@
           " (" + res.elapsed_s + " s)" +
           (failed.length ? " — " + failed.map(([id, r]) => id + " : " + r.message).join(", ") : "");
         out.className = "flash " + (failed.length ? "flash-error" : "flash-ok");
+        // the page's own views (runner.js) show the robots stopped without waiting for live
+        document.dispatchEvent(new CustomEvent("mallette:robots-stopped", { detail: res }));
       } catch (err) {
         out.textContent = err.message; out.className = "flash flash-error";
       } finally { button.disabled = false; }

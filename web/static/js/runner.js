@@ -61,12 +61,19 @@
     const resp = await fetch(root.dataset.statesUrl, { credentials: "same-origin" });
     if (resp.ok) box.innerHTML = await resp.text();
   }
-  function soon() { clearTimeout(pending); pending = setTimeout(refresh, 300); }
+  // why a throttle, not a debounce: an upload sends "robot.status" many times a second,
+  // and a debounce would keep postponing the refresh until it ends
+  function soon() {
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; refresh(); }, 300);
+  }
   if (window.Mallette) {
     window.Mallette.live({
       "group.joined": soon, "program.saved": soon, "program.sent": soon,
       "challenge.checked": soon, "print.queued": soon, "print.finished": soon,
+      "robot.status": soon, "robots.stop_all": soon,
     });
   }
+  document.addEventListener("mallette:robots-stopped", refresh);
   setInterval(refresh, 15000);
 })();

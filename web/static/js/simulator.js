@@ -389,7 +389,7 @@
     ctx.closePath();
   }
 
-  function drawMat(ctx, mat, L) {
+  function drawMat(ctx, mat, L, hideTarget) {
     ctx.fillStyle = "#f4f1e8";
     ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
     var s = L.size;
@@ -411,15 +411,7 @@
       }
       ctx.stroke();
     }
-    if (mat.target) {
-      var tx = L.ox + (mat.target[0] + 0.5) * s, ty = L.oy + (mat.target[1] + 0.5) * s;
-      [["#e53935", 0.42], ["#ffffff", 0.3], ["#e53935", 0.17]].forEach(function (ring) {
-        ctx.fillStyle = ring[0];
-        ctx.beginPath();
-        ctx.arc(tx, ty, s * ring[1], 0, 2 * Math.PI);
-        ctx.fill();
-      });
-    }
+    if (mat.target && !hideTarget) drawRings(ctx, L, mat.target);
     (mat.obstacles || []).forEach(function (c) {
       var x = L.ox + c[0] * s, y = L.oy + c[1] * s, pad = s * 0.08;
       ctx.fillStyle = "#8d6e63";
@@ -449,6 +441,106 @@
       ctx.lineTo(L.ox + mat.cols * s, L.oy + r * s);
       ctx.stroke();
     }
+  }
+
+  function drawRings(ctx, L, cell) {
+    var s = L.size;
+    var tx = L.ox + (cell[0] + 0.5) * s, ty = L.oy + (cell[1] + 0.5) * s;
+    [["#e53935", 0.42], ["#ffffff", 0.3], ["#e53935", 0.17]].forEach(function (ring) {
+      ctx.fillStyle = ring[0];
+      ctx.beginPath();
+      ctx.arc(tx, ty, s * ring[1], 0, 2 * Math.PI);
+      ctx.fill();
+    });
+  }
+
+  // --- the challenge's goal on the mat (marks from lessons/goals.py) ---------------------
+
+  function cellCentre(L, cell) {
+    return [L.ox + (cell[0] + 0.5) * L.size, L.oy + (cell[1] + 0.5) * L.size];
+  }
+
+  function drawFlag(ctx, L, cell) {
+    var s = L.size, x = L.ox + cell[0] * s, y = L.oy + cell[1] * s;
+    ctx.fillStyle = "rgba(67, 160, 71, 0.28)";  // the whole cell, seen from afar
+    ctx.fillRect(x + 1, y + 1, s - 2, s - 2);
+    ctx.strokeStyle = "#2e7d32";
+    ctx.lineWidth = Math.max(2, s * 0.05);
+    ctx.strokeRect(x + 2, y + 2, s - 4, s - 4);
+    ctx.strokeStyle = "#263238";
+    ctx.beginPath();
+    ctx.moveTo(x + s * 0.3, y + s * 0.85); ctx.lineTo(x + s * 0.3, y + s * 0.15);
+    ctx.stroke();
+    ctx.fillStyle = "#e53935";
+    ctx.beginPath();
+    ctx.moveTo(x + s * 0.3, y + s * 0.15); ctx.lineTo(x + s * 0.78, y + s * 0.28);
+    ctx.lineTo(x + s * 0.3, y + s * 0.42); ctx.closePath(); ctx.fill();
+  }
+
+  function drawFacing(ctx, L, cell, heading) {
+    var c = cellCentre(L, cell), s = L.size;
+    ctx.save();
+    ctx.translate(c[0], c[1]);
+    ctx.rotate(HEADINGS[heading] * Math.PI / 180);
+    ctx.strokeStyle = "#1565c0";
+    ctx.fillStyle = "#1565c0";
+    ctx.lineWidth = Math.max(2, s * 0.06);
+    ctx.beginPath(); ctx.moveTo(s * 0.05, 0); ctx.lineTo(s * 0.38, 0); ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(s * 0.48, 0); ctx.lineTo(s * 0.33, -s * 0.1); ctx.lineTo(s * 0.33, s * 0.1);
+    ctx.closePath(); ctx.fill();
+    ctx.restore();
+  }
+
+  function drawNumber(ctx, L, cell, n) {
+    var s = L.size, x = L.ox + cell[0] * s, y = L.oy + cell[1] * s, r = s * 0.22;
+    var cx = x + s - r - 2, cy = y + r + 2;  // the cell's top right corner, clear of the robot
+    ctx.fillStyle = "#6a1b9a";
+    ctx.beginPath(); ctx.arc(cx, cy, r, 0, 2 * Math.PI); ctx.fill();
+    ctx.fillStyle = "#ffffff";
+    ctx.font = "bold " + Math.round(r * 1.3) + "px sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(String(n), cx, cy + 1);
+  }
+
+  function drawPath(ctx, L, path) {
+    if (path.length < 2) return;
+    ctx.save();
+    ctx.strokeStyle = "#fbc02d";
+    ctx.lineWidth = Math.max(2, L.size * 0.06);
+    ctx.setLineDash([L.size * 0.12, L.size * 0.1]);
+    ctx.beginPath();
+    path.forEach(function (cell, i) {
+      var c = cellCentre(L, cell);
+      if (i === 0) ctx.moveTo(c[0], c[1]); else ctx.lineTo(c[0], c[1]);
+    });
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  function drawMarks(ctx, L, marks) {
+    var corners = marks.corners || [];
+    // the corners in their order, joined lightly: the route to follow
+    drawPath(ctx, L, marks.path && marks.path.length ? marks.path
+      : (corners.length ? [marks.start].concat(corners) : []));
+    if (marks.target) {
+      if (marks.arrive === "end") drawFlag(ctx, L, marks.target);
+      else drawRings(ctx, L, marks.target);
+      if (marks.facing) drawFacing(ctx, L, marks.target, marks.facing);
+    }
+    corners.forEach(function (cell, i) { drawNumber(ctx, L, cell, i + 1); });
+  }
+
+  /** Where the robot stopped: a thick dashed ring round its cell (kind "arrived" is green). */
+  function drawStop(ctx, L, stop) {
+    var c = cellCentre(L, [stop.col, stop.row]), s = L.size;
+    ctx.save();
+    ctx.strokeStyle = stop.kind === "arrived" ? "#2e7d32" : "#ef6c00";
+    ctx.lineWidth = Math.max(3, s * 0.08);
+    ctx.setLineDash([s * 0.14, s * 0.08]);
+    ctx.beginPath(); ctx.arc(c[0], c[1], s * 0.48, 0, 2 * Math.PI); ctx.stroke();
+    ctx.restore();
   }
 
   function drawRobot(ctx, L, pose, state) {
@@ -508,17 +600,36 @@
     }
   }
 
-  /** Draw the mat and the robot at `pose` ({x, y, heading} in cm/deg); state: light, note, bump. */
-  function draw(canvas, mat, pose, state) {
+  /**
+   * Draw the mat and the robot at `pose` ({x, y, heading} in cm/deg); state: light, note,
+   * bump. extra.marks: the challenge's goal (replaces the mat's own target); extra.stop:
+   * {col, row, kind} where a run ended. What was drawn is left in canvas.dataset.drawn
+   * (JSON) for screen readers' helpers and tests.
+   */
+  function draw(canvas, mat, pose, state, extra) {
+    extra = extra || {};
     var ctx = canvas.getContext("2d");
     var L = layout(canvas, mat);
-    drawMat(ctx, mat, L);
+    var marks = extra.marks || null;
+    drawMat(ctx, mat, L, !!marks);
+    if (marks) {
+      drawMarks(ctx, L, Object.assign({ start: [mat.start.col, mat.start.row] }, marks));
+    }
     if (!pose) {
       var cell = mat.cell_cm == null ? 20 : mat.cell_cm;
       pose = { x: (mat.start.col + 0.5) * cell, y: (mat.start.row + 0.5) * cell,
                heading: HEADINGS[mat.start.heading || "east"] };
     }
     drawRobot(ctx, L, pose, state || {});
+    if (extra.stop) drawStop(ctx, L, extra.stop);
+    canvas.dataset.drawn = JSON.stringify({
+      target: marks ? marks.target : (mat.target || null),
+      arrive: marks ? marks.arrive : null,
+      corners: marks ? marks.corners || [] : [],
+      path: marks ? marks.path || [] : [],
+      facing: marks ? marks.facing || null : null,
+      stop: extra.stop || null,
+    });
   }
 
   function poseAt(trace, t) {
@@ -565,7 +676,8 @@
 
   /**
    * Run `program` on `mat` and play it on `canvas` (opts.speed: 1 = real time;
-   * opts.audio: true to also play the notes through the speakers).
+   * opts.audio: true to also play the notes through the speakers; opts.marks: the
+ * challenge's goal drawn under the robot).
    * Returns {result, done (a Promise of the result), stop(), seek(t)}.
    * opts.onFrame(t, pose, state) is called after each drawn frame.
    */
@@ -595,7 +707,7 @@
       }
       var pose = poseAt(played.trace, t);
       var state = stateAt(events, t);
-      draw(canvas, mat, pose, state);
+      draw(canvas, mat, pose, state, { marks: opts.marks });
       if (opts.onFrame) opts.onFrame(t, pose, state);
     }
 
