@@ -359,10 +359,11 @@ class TimelineEntry:
     kind: str  # the event type, for styling
 
 
-def _describe(e: Event, curriculum: Curriculum, number: int | None,
-              lang: str, decided: dict[int, str]) -> tuple[str, str]:
+def _describe(e: Event, curriculum: Curriculum, number: int | None, lang: str,
+              decided: dict[int, str], robot_names: dict[str, str]) -> tuple[str, str]:
     """An event in words; ``decided`` is each print job's decision (approved/refused)."""
     p = e.payload or {}
+    robot = robot_names.get(p.get("robot_id") or "", p.get("robot_id") or "?")
     if e.type == ev.SESSION_OPENED:
         return "▶", _("Début de la séance %(n)s", n=p.get("number", number))
     if e.type == ev.SESSION_CLOSED:
@@ -380,9 +381,9 @@ def _describe(e: Event, curriculum: Curriculum, number: int | None,
     if e.type == ev.PROGRAM_SENT:
         if p.get("ok", True):
             return "📡", _("Programme (version %(v)s) envoyé au robot %(r)s",
-                           v=p.get("version", "?"), r=p.get("robot_id") or "?")
+                           v=p.get("version", "?"), r=robot)
         return "⚠", _("Envoi du programme (version %(v)s) au robot %(r)s impossible : %(m)s",
-                      v=p.get("version", "?"), r=p.get("robot_id") or "?",
+                      v=p.get("version", "?"), r=robot,
                       m=p.get("message") or "?")
     if e.type == ev.CHALLENGE_CHECKED:
         title = challenge_title(curriculum, str(p.get("challenge", "?")), lang)
@@ -415,8 +416,12 @@ def _describe(e: Event, curriculum: Curriculum, number: int | None,
     return "•", e.type
 
 
-def group_timeline(db: DbSession, group: Group, lang: str = "fr") -> list[TimelineEntry]:
-    """The group's events with the starts and ends of its class's sessions, oldest first."""
+def group_timeline(db: DbSession, group: Group, lang: str = "fr",
+                   robot_names: dict[str, str] | None = None) -> list[TimelineEntry]:
+    """The group's events with the starts and ends of its class's sessions, oldest first.
+
+    ``robot_names`` (the kit's robots) names robots as the facilitator does, not by id.
+    """
     cls = group.classroom
     curriculum = curriculum_for(class_cycle(db, cls))
     log = [e for e in class_events(db, cls)
@@ -428,6 +433,6 @@ def group_timeline(db: DbSession, group: Group, lang: str = "fr") -> list[Timeli
     out = []
     for e in log:
         number = numbers.get(e.session_id) if e.session_id else None
-        icon, text = _describe(e, curriculum, number, lang, decided)
+        icon, text = _describe(e, curriculum, number, lang, decided, robot_names or {})
         out.append(TimelineEntry(as_utc(e.time), icon, text, number, e.type))
     return out
