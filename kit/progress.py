@@ -380,9 +380,9 @@ def _describe(e: Event, curriculum: Curriculum, number: int | None, lang: str,
                        v=p.get("version", "?"), b=p.get("blocks", "?"))
     if e.type == ev.PROGRAM_SENT:
         if p.get("ok", True):
-            return "📡", _("Programme (version %(v)s) envoyé au robot %(r)s",
+            return "📡", _("Programme (version %(v)s) envoyé à %(r)s",
                            v=p.get("version", "?"), r=robot)
-        return "⚠", _("Envoi du programme (version %(v)s) au robot %(r)s impossible : %(m)s",
+        return "⚠", _("Envoi du programme (version %(v)s) à %(r)s impossible : %(m)s",
                       v=p.get("version", "?"), r=robot,
                       m=p.get("message") or "?")
     if e.type == ev.CHALLENGE_CHECKED:
