@@ -112,7 +112,7 @@ def test_a_group_created_during_a_session_that_missed_it_is_absent(app, cycle_da
     """Created before the session closed: it existed, so it was absent."""
     with app.app_context(), station().sessions() as db:
         cls = db.get(Classroom, cycle_data["class_id"])
-        group = create_group(db, cls, "Les Retardataires", "Max")
+        group = create_group(db, cls, "Les Retardataires", "Max, Zoé")
         group.created_at = datetime(2026, 1, 12, 10, 30, tzinfo=UTC)  # during session 1
         db.commit()
         progress = class_progress(db, cls)

@@ -62,7 +62,9 @@ def test_five_skills_grid_counts_challenges_of_held_sessions(app, cycle_data):
         assert fusees[skill].available == available[skill]
         assert fusees[skill].passed == sum(1 for c in passed if skill in c.skills)
     absents = {s.skill: s for s in progress.group(cycle_data["absents"]).skills}
-    assert {s.level for s in absents.values()} == {"not_yet"}
+    assert {k: s.level for k, s in absents.items()} == {
+        "decode": "not_yet", "encode": "not_yet", "debug": "not_yet", "sequence": "not_yet",
+        "optimise": "not_worked"}  # no challenge of sessions 1, 2 and 8 works optimising
     # the skills are told apart: séquencer 3 of 4, encoder 2 of 5, déboguer 0 of 1
     assert (fusees["sequence"].passed, fusees["sequence"].available) == (3, 4)
     assert (fusees["encode"].passed, fusees["encode"].available) == (2, 5)
