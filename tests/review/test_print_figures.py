@@ -7,6 +7,7 @@ requests; only the accepted one makes a passed challenge.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -37,8 +38,8 @@ def _press_print(app, ids: dict, group_key: str) -> tuple[object, int]:
     return group, resp.get_json()["job"]["id"]
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def _text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_refused_print_is_requested_but_not_passed(station):
