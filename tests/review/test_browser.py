@@ -71,3 +71,29 @@ def test_teacher_grid_on_a_tablet(browser, live_server, cycle_data, output_dir):
         page.screenshot(path=str(output_dir / f"grille-enseignant-{width}.png"),
                         full_page=True)
         page.close()
+
+
+def test_session_summary_on_a_tablet(browser, live_server, cycle_data, output_dir):
+    """The facilitator's summary of a closed session at 1024x768: the robot each group
+    used by its name, plural forms, the day in French, nothing spilling out."""
+    from kit.app import station
+    from kit.models import Classroom
+
+    with live_server.app.app_context(), station().sessions() as db:
+        cls = db.get(Classroom, cycle_data["class_id"])
+        s1 = next(s for s in cls.cycles[0].sessions if s.number == 1).id
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(live_server.url + "/")
+    page.get_by_text("Animateur·rice").click()
+    page.fill("#password", "mot-de-passe-test")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/animateur/")
+    page.goto(f"{live_server.url}/animateur/seances/{s1}/bilan")
+    figures = page.locator("#summary-figures").inner_text()
+    assert "2 / 3 groupes présents" in figures and "3 programmes envoyés" in figures
+    fusees = page.locator('#summary-groups tr:has(td strong:text("Les Fusées"))')
+    assert fusees.locator(".summary-robot").inner_text() == "Robot rouge"
+    assert "12 janvier 2026" in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    page.screenshot(path=str(output_dir / "bilan-seance.png"), full_page=True)
+    page.close()
