@@ -20,7 +20,12 @@ from kit.models import Event
 #                     "ok": bool, "message": str}
 #   challenge.checked group_id, class_id, session_id; {"challenge": id, "session_number": n,
 #                     "passed": bool, "failed": [criterion, ...], "version": v,
-#                     "skills": [skill, ...]}
+#                     "skills": [skill, ...], "job_id": id (a print challenge: it counts
+#                     as passed once that job is accepted)}
+#   print.requested   group_id, class_id, session_id; {"job_id": id, "title": str}
+#   print.approved    group_id, class_id, session_id; {"job_id": id, "title": str}
+#   print.refused     group_id, class_id, session_id; {"job_id": id, "title": str,
+#                     "reason": str}
 #   print.queued      group_id, class_id, session_id; {"job_id": id, "title": str}
 #   print.finished    group_id, class_id, session_id; {"job_id": id, "title": str,
 #                     "state": "done"|"failed"|"cancelled"}
@@ -30,6 +35,9 @@ GROUP_JOINED = "group.joined"
 PROGRAM_SAVED = "program.saved"
 PROGRAM_SENT = "program.sent"
 CHALLENGE_CHECKED = "challenge.checked"
+PRINT_REQUESTED = "print.requested"
+PRINT_APPROVED = "print.approved"
+PRINT_REFUSED = "print.refused"
 PRINT_QUEUED = "print.queued"
 PRINT_FINISHED = "print.finished"
 

@@ -339,7 +339,12 @@ def _record_state_change(db: DbSession, job: PrintJob, old: str) -> None:
     group = db.get(Group, job.group_id) if job.group_id else None
     where = {"group_id": job.group_id, "session_id": job.session_id,
              "class_id": group.class_id if group else None}
-    if job.state == "queued":
+    if job.state == "approved" and old == "submitted":
+        events.record(db, events.PRINT_APPROVED, **where, job_id=job.id, title=job.title)
+    elif job.state == "refused":
+        events.record(db, events.PRINT_REFUSED, **where, job_id=job.id, title=job.title,
+                      reason=job.refusal_reason or "")
+    elif job.state == "queued":
         events.record(db, events.PRINT_QUEUED, **where, job_id=job.id, title=job.title)
     elif job.state in ("done", "failed", "cancelled"):
         events.record(db, events.PRINT_FINISHED, **where, job_id=job.id, title=job.title,

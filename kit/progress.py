@@ -7,17 +7,22 @@ they can never disagree with what happened. A challenge counts as passed only
 when the station checked it (a ``challenge.checked`` event with ``passed``
 true), never because pupils said so.
 
-The five-skills grid: a challenge exercises the skills of its session's
-objectives (and those its ``challenge.checked`` events name). For each skill,
-the grid compares the challenges passed that exercise it with the challenges
-that exercise it in the sessions the class has held.
+Figures keep their meaning: a passed print challenge counts only once the
+facilitator accepted the print (:mod:`kit.verdicts`), and a group created after
+a session ended is "not created yet" for that session, neither absent nor
+judged on its challenges.
+
+The five-skills grid: a challenge works the one to three skills its lesson file
+names (the session's objectives only for a challenge that names none). For
+each skill, the grid compares the challenges a group passed that work it with
+those that work it in the sessions held while the group existed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,16 +32,18 @@ from kit import events as ev
 from kit.i18n import _
 from kit.models import Classroom, Event, Group, Session
 from kit.sessions import class_cycle, curriculum_for
+from kit.verdicts import as_utc, job_decisions, passes
 from lessons.cycle import Cycle as Curriculum
 from lessons.schema import SKILLS
 
 # Cell statuses of the class overview, from "nothing" to "everything".
 NOT_HELD = "not_held"
+NOT_CREATED = "not_created"
 ABSENT = "absent"
 PRESENT = "present"
 CHALLENGE_PASSED = "challenge_passed"
 ALL_PASSED = "all_passed"
-STATUSES = (NOT_HELD, ABSENT, PRESENT, CHALLENGE_PASSED, ALL_PASSED)
+STATUSES = (NOT_HELD, NOT_CREATED, ABSENT, PRESENT, CHALLENGE_PASSED, ALL_PASSED)
 
 # Skill levels of the grid.
 LEVELS = ("not_worked", "not_yet", "started", "progressing", "all")
@@ -46,6 +53,7 @@ def status_label(status: str) -> str:
     """The words that say a cell's status (the overview never relies on colour alone)."""
     return {
         NOT_HELD: _("Séance pas encore faite"),
+        NOT_CREATED: _("Groupe pas encore créé"),
         ABSENT: _("Absent"),
         PRESENT: _("Présent"),
         CHALLENGE_PASSED: _("Défi réussi"),
@@ -54,14 +62,15 @@ def status_label(status: str) -> str:
 
 
 def status_icon(status: str) -> str:
-    return {NOT_HELD: "·", ABSENT: "✗", PRESENT: "●", CHALLENGE_PASSED: "★",
+    return {NOT_HELD: "·", NOT_CREATED: "–", ABSENT: "✗", PRESENT: "●", CHALLENGE_PASSED: "★",
             ALL_PASSED: "★★"}[status]
 
 
 def skill_label(skill: str) -> str:
+    """The guide's words (docs/guide-animateur.md), so the grid and the guide agree."""
     return {
         "decode": _("Décoder"),
-        "encode": _("Coder"),
+        "encode": _("Encoder"),
         "debug": _("Déboguer"),
         "sequence": _("Séquencer"),
         "optimise": _("Optimiser"),
@@ -70,11 +79,11 @@ def skill_label(skill: str) -> str:
 
 def skill_help(skill: str) -> str:
     return {
-        "decode": _("lire et comprendre un programme"),
-        "encode": _("traduire une idée en blocs"),
+        "decode": _("lire un programme et prévoir ce qu'il fait"),
+        "encode": _("traduire une intention en blocs"),
         "debug": _("trouver et corriger une erreur"),
-        "sequence": _("mettre les actions dans le bon ordre"),
-        "optimise": _("faire plus court ou plus efficace"),
+        "sequence": _("mettre des instructions dans le bon ordre"),
+        "optimise": _("faire la même chose avec moins de blocs"),
     }.get(skill, "")
 
 
@@ -183,6 +192,7 @@ class HeldSession:
     number: int
     kind: str
     opened: datetime
+    closed: datetime | None = None  # None while it is open
 
 
 @dataclass
@@ -212,15 +222,10 @@ class ClassProgress:
                 "sessions_held": sorted(self.held), "groups": [g.as_dict() for g in self.groups]}
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Event times come back naive from SQLite; they were written in UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def challenge_skills(curriculum: Curriculum, challenge_id: str) -> set[str]:
-    """The skills a challenge exercises: those of its session's objectives."""
+    """The skills a challenge works: its own (its session's objectives if it names none)."""
     found = curriculum.find_challenge(challenge_id)
-    return set(found[0].skills()) if found else set()
+    return set(found[0].challenge_skills(found[1])) if found else set()
 
 
 def challenge_title(curriculum: Curriculum, challenge_id: str, lang: str = "fr") -> str:
@@ -247,12 +252,15 @@ def class_events(db: DbSession, cls: Classroom) -> list[Event]:
 def held_sessions(db: DbSession, cls: Classroom, log: list[Event]) -> dict[int, HeldSession]:
     """Sessions with a ``session.opened`` event, by number."""
     ids = {e.session_id: e for e in log if e.type == ev.SESSION_OPENED and e.session_id}
+    closed = {e.session_id: e for e in log if e.type == ev.SESSION_CLOSED and e.session_id}
     held: dict[int, HeldSession] = {}
     for sess in db.scalars(select(Session).where(Session.id.in_(list(ids)))):
         opened = ids[sess.id]
+        end = closed.get(sess.id)
         held[sess.number] = HeldSession(sess.id, sess.number,
                                         opened.payload.get("kind", sess.kind),
-                                        as_utc(opened.time))
+                                        as_utc(opened.time),
+                                        as_utc(end.time) if end is not None else None)
     return held
 
 
@@ -263,28 +271,17 @@ def class_progress(db: DbSession, cls: Classroom, lang: str = "fr") -> ClassProg
     held = held_sessions(db, cls, log)
     number_of = {h.id: h.number for h in held.values()}
 
-    # Skills each challenge exercises: the curriculum's, plus any the checks named.
+    # Skills each challenge works: the lesson file's; a check's own list only for a
+    # challenge the curriculum no longer has.
     skills_of: dict[str, set[str]] = defaultdict(set)
     for lesson in curriculum.sessions:
         for c in lesson.challenges:
-            skills_of[c.id] |= set(lesson.skills())
+            skills_of[c.id] = set(lesson.challenge_skills(c))
     for e in log:
-        if e.type == ev.CHALLENGE_CHECKED and e.payload.get("challenge"):
-            skills_of[e.payload["challenge"]] |= {s for s in e.payload.get("skills") or []
-                                                  if s in SKILLS}
+        cid = e.payload.get("challenge") if e.type == ev.CHALLENGE_CHECKED else None
+        if cid and cid not in skills_of:
+            skills_of[cid] = {s for s in e.payload.get("skills") or [] if s in SKILLS}
 
-    available: dict[str, int] = dict.fromkeys(SKILLS, 0)
-    for number in held:
-        try:
-            lesson = curriculum.session(number)
-        except KeyError:
-            continue
-        for c in lesson.challenges:
-            for skill in skills_of[c.id]:
-                available[skill] += 1
-
-    # A challenge passed counts for its skills when its session was held.
-    held_ids = {c.id for n in held for c in _lesson_challenges(curriculum, n)}
     by_group: dict[int, list[Event]] = defaultdict(list)
     for e in log:
         if e.group_id is not None:
@@ -292,41 +289,45 @@ def class_progress(db: DbSession, cls: Classroom, lang: str = "fr") -> ClassProg
 
     groups = []
     for group in cls.groups:
+        events = by_group[group.id]
         gp = GroupProgress(group)
-        attended: set[int] = set()
+        attended = {number_of[e.session_id] for e in events if e.session_id in number_of}
+        # Sessions that ended before the group existed are not the group's to judge.
+        born = as_utc(group.created_at)
+        too_early = {n for n, h in held.items()
+                     if n not in attended and h.closed is not None and h.closed < born}
+        lived = [n for n in held if n not in too_early]
         passed: dict[str, PassedChallenge] = {}
-        for e in by_group[group.id]:
-            if e.session_id in number_of:
-                attended.add(number_of[e.session_id])
+        for found in passes(events):
+            passed[found.challenge] = PassedChallenge(
+                found.challenge, _challenge_session(curriculum, found.challenge, found.payload),
+                challenge_title(curriculum, found.challenge, lang), found.time)
+        for e in events:
             if e.type == ev.PROGRAM_SENT and e.payload.get("ok", True):
                 gp.programs_sent += 1
             elif e.type == ev.PRINT_FINISHED and e.payload.get("state") == "done":
                 gp.objects_printed += 1
-            elif (e.type == ev.CHALLENGE_CHECKED and e.payload.get("passed") is True
-                  and e.payload.get("challenge") and e.payload["challenge"] not in passed):
-                cid = e.payload["challenge"]
-                passed[cid] = PassedChallenge(
-                    cid, _challenge_session(curriculum, cid, e.payload),
-                    challenge_title(curriculum, cid, lang), as_utc(e.time))
         gp.sessions_attended = sorted(attended)
         gp.challenges_passed = list(passed.values())
+        offered = [c.id for n in lived for c in _lesson_challenges(curriculum, n)]
         gp.skills = [
-            SkillLevel(skill,
-                       sum(1 for cid in passed if cid in held_ids and skill in skills_of[cid]),
-                       available[skill])
+            SkillLevel(skill, sum(1 for cid in offered if cid in passed
+                                  and skill in skills_of[cid]),
+                       sum(1 for cid in offered if skill in skills_of[cid]))
             for skill in SKILLS
         ]
         for lesson in curriculum.sessions:
             ids = [c.id for c in lesson.challenges]
             done = [cid for cid in ids if cid in passed]
-            was_held = lesson.number in held
             present = lesson.number in attended
             if done and len(done) == len(ids):
                 status = ALL_PASSED
             elif done:
                 status = CHALLENGE_PASSED
-            elif not was_held:
+            elif lesson.number not in held:
                 status = NOT_HELD
+            elif lesson.number in too_early:
+                status = NOT_CREATED
             else:
                 status = PRESENT if present else ABSENT
             gp.cells.append(Cell(lesson.number, status, present, done, len(ids)))
@@ -358,9 +359,11 @@ class TimelineEntry:
     kind: str  # the event type, for styling
 
 
-def _describe(e: Event, curriculum: Curriculum, number: int | None,
-              lang: str) -> tuple[str, str]:
+def _describe(e: Event, curriculum: Curriculum, number: int | None, lang: str,
+              decided: dict[int, str], robot_names: dict[str, str]) -> tuple[str, str]:
+    """An event in words; ``decided`` is each print job's decision (approved/refused)."""
     p = e.payload or {}
+    robot = robot_names.get(p.get("robot_id") or "", p.get("robot_id") or "?")
     if e.type == ev.SESSION_OPENED:
         return "▶", _("Début de la séance %(n)s", n=p.get("number", number))
     if e.type == ev.SESSION_CLOSED:
@@ -377,16 +380,30 @@ def _describe(e: Event, curriculum: Curriculum, number: int | None,
                        v=p.get("version", "?"), b=p.get("blocks", "?"))
     if e.type == ev.PROGRAM_SENT:
         if p.get("ok", True):
-            return "📡", _("Programme (version %(v)s) envoyé au robot %(r)s",
-                           v=p.get("version", "?"), r=p.get("robot_id") or "?")
-        return "⚠", _("Envoi du programme (version %(v)s) au robot %(r)s impossible : %(m)s",
-                      v=p.get("version", "?"), r=p.get("robot_id") or "?",
+            return "📡", _("Programme (version %(v)s) envoyé à %(r)s",
+                           v=p.get("version", "?"), r=robot)
+        return "⚠", _("Envoi du programme (version %(v)s) à %(r)s impossible : %(m)s",
+                      v=p.get("version", "?"), r=robot,
                       m=p.get("message") or "?")
     if e.type == ev.CHALLENGE_CHECKED:
         title = challenge_title(curriculum, str(p.get("challenge", "?")), lang)
+        job = p.get("job_id")
+        if p.get("passed") is True and isinstance(job, int) and decided.get(job) != "approved":
+            if decided.get(job) == "refused":
+                return "↻", _("Défi « %(t)s » pas encore réussi : l'impression a été refusée",
+                              t=title)
+            return "⏳", _("Défi « %(t)s » vérifié, en attente de l'accord pour imprimer",
+                           t=title)
         if p.get("passed") is True:
             return "★", _("Défi « %(t)s » réussi", t=title)
         return "↻", _("Défi « %(t)s » essayé, pas encore réussi", t=title)
+    if e.type == ev.PRINT_REQUESTED:
+        return "📨", _("Objet « %(t)s » proposé à l'impression", t=p.get("title") or "?")
+    if e.type == ev.PRINT_APPROVED:
+        return "👍", _("Impression de « %(t)s » acceptée", t=p.get("title") or "?")
+    if e.type == ev.PRINT_REFUSED:
+        return "✋", _("Impression de « %(t)s » refusée : %(r)s", t=p.get("title") or "?",
+                       r=p.get("reason") or "?")
     if e.type == ev.PRINT_QUEUED:
         return "🖨", _("Objet « %(t)s » envoyé à l'impression", t=p.get("title") or "?")
     if e.type == ev.PRINT_FINISHED:
@@ -399,8 +416,12 @@ def _describe(e: Event, curriculum: Curriculum, number: int | None,
     return "•", e.type
 
 
-def group_timeline(db: DbSession, group: Group, lang: str = "fr") -> list[TimelineEntry]:
-    """The group's events with the starts and ends of its class's sessions, oldest first."""
+def group_timeline(db: DbSession, group: Group, lang: str = "fr",
+                   robot_names: dict[str, str] | None = None) -> list[TimelineEntry]:
+    """The group's events with the starts and ends of its class's sessions, oldest first.
+
+    ``robot_names`` (the kit's robots) names robots as the facilitator does, not by id.
+    """
     cls = group.classroom
     curriculum = curriculum_for(class_cycle(db, cls))
     log = [e for e in class_events(db, cls)
@@ -408,9 +429,10 @@ def group_timeline(db: DbSession, group: Group, lang: str = "fr") -> list[Timeli
            or (e.group_id is None and e.type in (ev.SESSION_OPENED, ev.SESSION_CLOSED))]
     numbers = {s.id: s.number for s in db.scalars(
         select(Session).where(Session.id.in_({e.session_id for e in log if e.session_id})))}
+    decided = {job: what for job, (what, _when) in job_decisions(log).items()}
     out = []
     for e in log:
         number = numbers.get(e.session_id) if e.session_id else None
-        icon, text = _describe(e, curriculum, number, lang)
+        icon, text = _describe(e, curriculum, number, lang, decided, robot_names or {})
         out.append(TimelineEntry(as_utc(e.time), icon, text, number, e.type))
     return out

@@ -5,7 +5,8 @@ a group is reached when it has an event in one of those sessions; pupils,
 girls and boys are those of the groups reached (girls/boys only where the
 facilitator entered them; the rest are counted as "not entered"). Classes and
 schools are those of the held sessions. A challenge passed is one group passing
-one challenge (checked by the station) in a held session, counted once.
+one challenge (checked by the station; a print challenge once its print was
+accepted, see :mod:`kit.verdicts`) in a held session, counted once.
 
 ``mallette report --data DIR [--from DATE --to DATE] [--json|--csv]`` prints
 them; the facilitator's page (``web/figures.py``) shows the same numbers.
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session as DbSession
 from kit import events as ev
 from kit.i18n import _
 from kit.models import Classroom, Event, Group, Session
-from kit.progress import as_utc
+from kit.verdicts import as_utc, passes
 
 
 class PeriodError(ValueError):
@@ -141,18 +142,17 @@ def key_figures(db: DbSession, start: date | None = None,
                                 if s.facilitator_id is not None})
 
     group_ids: set[int] = set()
-    passed: set[tuple[int, str]] = set()
-    for e in db.scalars(select(Event).where(Event.session_id.in_(session_ids),
-                                            Event.group_id.is_not(None))):
+    log = list(db.scalars(select(Event).where(Event.session_id.in_(session_ids),
+                                              Event.group_id.is_not(None))
+                          .order_by(Event.time, Event.id)))
+    for e in log:
         group_ids.add(e.group_id)
         p = e.payload or {}
-        if e.type == ev.CHALLENGE_CHECKED and p.get("passed") is True and p.get("challenge"):
-            passed.add((e.group_id, str(p["challenge"])))
-        elif e.type == ev.PROGRAM_SENT and p.get("ok", True):
+        if e.type == ev.PROGRAM_SENT and p.get("ok", True):
             figures.programs_sent += 1
         elif e.type == ev.PRINT_FINISHED and p.get("state") == "done":
             figures.objects_printed += 1
-    figures.challenges_passed = len(passed)
+    figures.challenges_passed = len(passes(log))
 
     groups = list(db.scalars(select(Group).where(Group.id.in_(group_ids))))
     figures.groups = len(groups)

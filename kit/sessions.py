@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from kit import events
 from kit.i18n import _
 from kit.models import Classroom, Cycle, Event, Group, Session, utcnow
+from kit.verdicts import as_utc, passes
 from lessons.cycle import DEFAULT_CYCLE_DIR, load_cycle
 from lessons.cycle import Cycle as Curriculum
 
@@ -125,16 +126,19 @@ def assign_robot(db: DbSession, group: Group, robot_id: str | None, kit) -> None
 
 @dataclass
 class GroupState:
-    """What the facilitator sees of a group during a session."""
+    """What the facilitator sees of a group during a session (and in its summary)."""
 
     group_id: int
+    name: str = ""
     joined: bool = False
     programs_saved: int = 0
     programs_sent: int = 0
     challenges_passed: list[str] = field(default_factory=list)
     challenges_tried: int = 0
+    prints_requested: int = 0
     prints_queued: int = 0
     prints_done: int = 0
+    robots: list[str] = field(default_factory=list)  # robot ids its programs went to
     last: str = ""
 
     @property
@@ -154,18 +158,34 @@ class GroupState:
         return "absent"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"group_id": self.group_id, "state": self.state, "joined": self.joined,
-                "programs_saved": self.programs_saved, "programs_sent": self.programs_sent,
+        return {"group_id": self.group_id, "name": self.name, "state": self.state,
+                "joined": self.joined, "programs_saved": self.programs_saved,
+                "programs_sent": self.programs_sent,
                 "challenges_passed": self.challenges_passed,
-                "challenges_tried": self.challenges_tried, "prints_queued": self.prints_queued,
-                "prints_done": self.prints_done}
+                "challenges_tried": self.challenges_tried,
+                "prints_requested": self.prints_requested,
+                "prints_queued": self.prints_queued, "prints_done": self.prints_done,
+                "robots": self.robots}
 
 
-def group_states(db: DbSession, sess: Session) -> dict[int, GroupState]:
-    cls = sess.cycle.classroom
-    states = {g.id: GroupState(g.id) for g in cls.groups}
-    rows = db.scalars(select(Event).where(Event.session_id == sess.id,
-                                          Event.group_id.is_not(None)).order_by(Event.time))
+def group_states(db: DbSession, sess: Session,
+                 until: datetime | None = None) -> dict[int, GroupState]:
+    """What each group did in a session; with ``until``, only what had happened by then.
+
+    With ``until``, the groups are those that existed then (created before, or with
+    events in the session), so a group added later is not counted as absent.
+    """
+    rows = [e for e in db.scalars(select(Event).where(Event.session_id == sess.id,
+                                                      Event.group_id.is_not(None))
+                                  .order_by(Event.time, Event.id))
+            if until is None or as_utc(e.time) <= as_utc(until)]
+    active = {e.group_id for e in rows}
+    # why: every group row of the class, not cls.groups: a group taken out of the class
+    # later still took part in this session
+    groups = db.scalars(select(Group).where(Group.class_id == sess.cycle.class_id)
+                        .order_by(Group.id))
+    states = {g.id: GroupState(g.id, g.name) for g in groups
+              if until is None or g.id in active or as_utc(g.created_at) <= as_utc(until)}
     for ev in rows:
         st = states.get(ev.group_id)
         if st is None:
@@ -176,21 +196,47 @@ def group_states(db: DbSession, sess: Session) -> dict[int, GroupState]:
             st.programs_saved += 1
         elif ev.type == events.PROGRAM_SENT and ev.payload.get("ok", True):
             st.programs_sent += 1
+            robot = ev.payload.get("robot_id")
+            if robot and robot not in st.robots:
+                st.robots.append(robot)
         elif ev.type == events.CHALLENGE_CHECKED:
             st.challenges_tried += 1
-            cid = ev.payload.get("challenge")
-            if ev.payload.get("passed") and cid not in st.challenges_passed:
-                st.challenges_passed.append(cid)
+        elif ev.type == events.PRINT_REQUESTED:
+            st.prints_requested += 1
         elif ev.type == events.PRINT_QUEUED:
             st.prints_queued += 1
         elif ev.type == events.PRINT_FINISHED and ev.payload.get("state") == "done":
             st.prints_done += 1
+    for found in passes(rows):
+        st = states.get(found.group_id)
+        if st is not None:
+            st.challenges_passed.append(found.challenge)
     return states
 
 
+# The keys of a summary stored at closing; one without all of them predates a change of
+# format and is worked out again from the events up to the closing.
+SUMMARY_KEYS = frozenset({
+    "number", "groups", "groups_present", "programs_sent", "challenges_passed",
+    "groups_with_a_challenge", "prints_requested", "prints_queued", "prints_done", "rows"})
+
+
 def session_summary(db: DbSession, sess: Session) -> dict[str, Any]:
-    states = group_states(db, sess)
-    passed = defaultdict(int)
+    """The session's figures; a closed session keeps, for good, those it had at closing."""
+    if sess.state == "closed":
+        stored = db.scalar(select(Event).where(Event.session_id == sess.id,
+                                               Event.type == events.SESSION_CLOSED)
+                           .order_by(Event.time, Event.id).limit(1))
+        summary = (stored.payload or {}).get("summary") if stored is not None else None
+        if isinstance(summary, dict) and SUMMARY_KEYS <= summary.keys():
+            return summary
+        return _summarise(db, sess, sess.closed_at or (stored.time if stored else None))
+    return _summarise(db, sess, None)
+
+
+def _summarise(db: DbSession, sess: Session, until: datetime | None) -> dict[str, Any]:
+    states = group_states(db, sess, until)
+    passed: dict[str, int] = defaultdict(int)
     for st in states.values():
         for cid in st.challenges_passed:
             passed[cid] += 1
@@ -201,6 +247,8 @@ def session_summary(db: DbSession, sess: Session) -> dict[str, Any]:
         "programs_sent": sum(s.programs_sent for s in states.values()),
         "challenges_passed": dict(passed),
         "groups_with_a_challenge": sum(1 for s in states.values() if s.challenges_passed),
+        "prints_requested": sum(s.prints_requested for s in states.values()),
         "prints_queued": sum(s.prints_queued for s in states.values()),
         "prints_done": sum(s.prints_done for s in states.values()),
+        "rows": [s.as_dict() for s in states.values()],
     }

@@ -133,6 +133,9 @@ class Challenge(_Model):
     starter: dict[StrictStr, Any] | None = None
     solution: dict[StrictStr, Any] | None = None
     mistake: dict[StrictStr, Any] | None = None
+    # The one to three skills this challenge really works (the teacher's grid counts
+    # them); without it, the session's objectives stand in.
+    skills: Annotated[list[Skill], Field(min_length=1, max_length=3)] | None = None
 
 
 class Session(_Model):
@@ -166,6 +169,12 @@ class Session(_Model):
         """The coding skills this session works on, in the canonical order."""
         found = {s for o in self.objectives for s in o.skills}
         return [s for s in SKILLS if s in found]
+
+    def challenge_skills(self, challenge: Challenge) -> list[str]:
+        """The skills a challenge works: its own, else those of the session's objectives."""
+        if challenge.skills:
+            return [s for s in SKILLS if s in challenge.skills]
+        return self.skills()
 
 
 __all__ = [

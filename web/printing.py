@@ -215,6 +215,8 @@ def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa:
                    filament_g=report.estimate.filament_g if report.estimate else None)
     db().add(job)
     db().flush()
+    events.record(db(), events.PRINT_REQUESTED, group_id=group.id, class_id=group.class_id,
+                  session_id=job.session_id, job_id=job.id, title=job.title)
     save_job_files(station().data_dir, job, report, picture)
     return job
 
@@ -364,13 +366,18 @@ def submit(json_data: dict[str, Any]):
     report = checked.report
     rd = report.to_dict()
     verdict = _challenge_verdict(lesson, data.get("challenge"), report, doc)
-    if verdict is not None:
-        events.record(db(), events.CHALLENGE_CHECKED, group_id=group.id,
-                      class_id=group.class_id, session_id=sess.id,
-                      challenge=verdict["challenge"], session_number=sess.number,
-                      passed=verdict["passed"], failed=verdict["failed_criteria"],
-                      version=version.version, skills=lesson.skills())
+
+    def record_verdict(job_id: int | None) -> None:
+        # why: with a job, the pass counts only once the facilitator accepts it (kit.verdicts)
+        if verdict is not None:
+            events.record(db(), events.CHALLENGE_CHECKED, group_id=group.id,
+                          class_id=group.class_id, session_id=sess.id,
+                          challenge=verdict["challenge"], session_number=sess.number,
+                          passed=verdict["passed"], failed=verdict["failed_criteria"],
+                          version=version.version, skills=lesson.skills(), job_id=job_id)
+
     if not report.printable:
+        record_verdict(None)
         db().commit()
         return error_response(422, _("Ton objet ne peut pas encore être imprimé : regarde "
                                      "ce qui ne va pas."), findings=_pupil_findings(rd),
@@ -378,6 +385,7 @@ def submit(json_data: dict[str, Any]):
     title = str(doc.get("name") or "").strip() or group.name
     job = _create_job(group, sess, report, title=f"{title} — {group.name}", source="blocks",
                       doc=doc, picture=checked.picture)
+    record_verdict(job.id)
     db().commit()
     return {"job": job_view(db(), job), "findings": _pupil_findings(rd),
             "version": version.version, "challenge": verdict}, 201

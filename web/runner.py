@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from kit.app import db, station
-from kit.i18n import _
+from kit.i18n import _, current_language
 from kit.models import Classroom, Group, Session
 from kit.security import roles
 from kit.sessions import (
@@ -20,6 +20,7 @@ from kit.sessions import (
     proposed_number,
     session_summary,
 )
+from web import formats
 
 bp = Blueprint("runner", __name__, url_prefix="/animateur")
 
@@ -125,12 +126,15 @@ def close(session_id: int):
 @bp.get("/seances/<int:session_id>/bilan")
 @roles("facilitator")
 def summary(session_id: int):
+    """The session's figures; once it is closed, those it had at closing (kit.sessions)."""
     sess = _session_or_404(session_id)
     curriculum = curriculum_for(sess.cycle)
     lesson = curriculum.session(sess.number)
+    titles = {c.id: c.title.get(current_language()) for c in lesson.challenges}
+    robot_names = {r.id: r.name for r in station().kit.robots}
     return render_template("facilitator/summary.html", sess=sess, cls=sess.cycle.classroom,
                            lesson=lesson, summary=session_summary(db(), sess),
-                           states=group_states(db(), sess))
+                           titles=titles, robot_names=robot_names, **formats.helpers())
 
 
 @bp.post("/groupes/<int:group_id>/robot")

@@ -17,14 +17,13 @@ from flask import Blueprint, Response, abort, render_template, session
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from kit.app import db
+from kit.app import db, station
 from kit.i18n import _
 from kit.models import Classroom, Group, PrintJob, ProgramVersion
 from kit.progress import (
     LEVELS,
     STATUSES,
     ClassProgress,
-    as_utc,
     class_progress,
     group_timeline,
     skill_help,
@@ -32,6 +31,7 @@ from kit.progress import (
     status_label,
 )
 from kit.security import roles
+from web import formats
 
 bp = Blueprint("teacher", __name__, url_prefix="/enseignant")
 
@@ -47,12 +47,8 @@ def _lang() -> str:
     return str(get_locale() or "fr")
 
 
-def local_time(moment: datetime | None, with_time: bool = True) -> str:
-    """A moment in the station's local time, written the French way (25/11/2026 14:05)."""
-    if moment is None:
-        return ""
-    local = as_utc(moment).astimezone()
-    return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+def _robot_names() -> dict[str, str]:
+    return {r.id: r.name for r in station().kit.robots}
 
 
 def kind_label(kind: str) -> str:
@@ -62,8 +58,8 @@ def kind_label(kind: str) -> str:
 def _context(progress: ClassProgress) -> dict[str, Any]:
     return {"progress": progress, "cls": progress.classroom, "statuses": STATUSES,
             "status_label": status_label, "status_icon": status_icon, "levels": LEVELS,
-            "skill_help": skill_help, "local_time": local_time, "kind_label": kind_label,
-            "lang": _lang()}
+            "skill_help": skill_help, "kind_label": kind_label, "lang": _lang(),
+            **formats.helpers()}
 
 
 @bp.get("/")
@@ -88,7 +84,8 @@ def group_page(group_id: int):
     prints = list(db().scalars(select(PrintJob).where(PrintJob.group_id == group.id)
                                .order_by(PrintJob.created_at)))
     return render_template("teacher/group.html", group=group, gp=progress.group(group.id),
-                           timeline=group_timeline(db(), group, _lang()), programs=programs,
+                           timeline=group_timeline(db(), group, _lang(), _robot_names()),
+                           programs=programs,
                            prints=prints, print_state=print_state_label,
                            **_context(progress))
 
@@ -120,7 +117,7 @@ def export_csv():
             out.writerow([cls.name, gp.group.name, ", ".join(gp.group.members), cell.number,
                           progress.title(cell.number, _lang()),
                           kind_label(progress.kind(cell.number)),
-                          local_time(held.opened, with_time=False) if held else "",
+                          formats.sheet_day(held.opened) if held else "",
                           cell.label, len(cell.passed), cell.total, " | ".join(names)])
     name = "".join(c if c.isalnum() else "-" for c in cls.name).strip("-") or "classe"
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",

@@ -146,8 +146,9 @@ def test_simulated_printer_prints_an_approved_name_tag(station, ids):
     with _db(station) as db:
         evs = db.scalars(select(Event).where(Event.type.like("print.%"))).all()
         assert [(e.type, e.payload.get("state")) for e in evs] == [
-            ("print.queued", None), ("print.finished", "done")]
-        assert evs[1].group_id == ids["group_id"] and evs[1].payload["job_id"] == job_id
+            ("print.requested", None), ("print.approved", None), ("print.queued", None),
+            ("print.finished", "done")]
+        assert evs[-1].group_id == ids["group_id"] and evs[-1].payload["job_id"] == job_id
         from kit.printing import objects_printed
 
         assert objects_printed(db, group_id=ids["group_id"]) == 1

@@ -104,6 +104,8 @@ def cycle_data(app):
         school2 = create_school(db, "École du Moulin", "Langeac")
         other = create_class(db, school2, "CM1 vert", "CM1")
         cometes = create_group(db, other, "Les Comètes", "Zoé, Mia", 2, 0)
+        for group in (fusees, robots, absents, cometes):  # the roster was made in January
+            group.created_at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         db.flush()
 
         # Session 1 (programming), class CE2 bleu.
@@ -114,7 +116,7 @@ def cycle_data(app):
         for i, challenge in enumerate(lesson1.challenges):
             _save(db, fusees, s1, challenge.solution, i + 1, "robot", DAY_S1, 10 + i * 10)
             sent = ev.record(db, ev.PROGRAM_SENT, group_id=fusees.id, class_id=cls.id,
-                             session_id=s1.id, version=i + 1, robot_id="thymio-1", ok=True,
+                             session_id=s1.id, version=i + 1, robot_id="robot-rouge", ok=True,
                              message="")
             _at(sent, DAY_S1, 11 + i * 10)
             _check(db, fusees, s1, challenge.id, "solution", DAY_S1, 12 + i * 10, i + 1)
@@ -122,7 +124,7 @@ def cycle_data(app):
         _check(db, robots, s1, "s1-tout-droit", "mistake", DAY_S1, 21, 1)
         _save(db, robots, s1, lesson1.challenges[0].solution, 2, "robot", DAY_S1, 30)
         failed = ev.record(db, ev.PROGRAM_SENT, group_id=robots.id, class_id=cls.id,
-                           session_id=s1.id, version=2, robot_id="thymio-2", ok=False,
+                           session_id=s1.id, version=2, robot_id="robot-bleu", ok=False,
                            message="Robot injoignable")
         _at(failed, DAY_S1, 31)
         _check(db, robots, s1, "s1-tout-droit", "solution", DAY_S1, 32, 2)

@@ -33,13 +33,17 @@ def test_overview_shows_passed_challenges_with_words_not_only_colour(client, cyc
     assert "Séance pas encore faite" in _cell(html, "Les Absents", 3)
     # the legend names every status in words
     legend = re.search(r'<ul class="rv-legend".*?</ul>', html, re.S).group(0)
-    for words in ("Séance pas encore faite", "Absent", "Présent", "Défi réussi",
-                  "Tous les défis réussis"):
+    for words in ("Séance pas encore faite", "Groupe pas encore créé", "Absent", "Présent",
+                  "Défi réussi", "Tous les défis réussis"):
         assert words in legend
-    # the five-skills grid of each group
-    for skill in ("Décoder", "Coder", "Déboguer", "Séquencer", "Optimiser"):
+    # the five-skills grid of each group, in the guide's words, with plural forms
+    for skill in ("Décoder", "Encoder", "Déboguer", "Séquencer", "Optimiser"):
         assert f">{skill}</th>" in html
-    assert "4 défi(s) sur 8" in html
+    assert ">Coder<" not in html and "(s)" not in html
+    assert "3 défis réussis sur 4" in html  # Les Fusées, séquencer
+    assert "1 défi réussi sur 1" in html  # Les Fusées, décoder
+    assert "Présent à 3 séances · 4 défis réussis · 3 programmes envoyés · 1 objet imprimé" \
+        in re.sub(r"\s+", " ", html)
 
 
 def test_group_page_timeline_programs_and_prints(client, cycle_data):
@@ -49,9 +53,9 @@ def test_group_page_timeline_programs_and_prints(client, cycle_data):
     text = re.sub(r"\s+", " ", text)
     assert "Le groupe a rejoint la séance 1" in text
     assert f"Défi « {cycle_data['s1_titles'][0]} » réussi" in text
-    assert "Programme (version 1) envoyé au robot thymio-1" in text
+    assert "Programme (version 1) envoyé à Robot rouge" in text  # the robot's name
     assert "Objet « Porte-nom des Fusées » imprimé" in text
-    assert "12/01/2026 10:12" in text  # times, the French way
+    assert "12 janvier 2026 à 10:12" in text  # times, the French way (Babel)
     # programs as the pupils built them, with French block labels and values
     assert "avancer sens en avant distance (cm) 60" in text
     assert "tourner sens à droite degrés 90" in text
@@ -158,6 +162,6 @@ def test_a_new_class_with_no_group_yet(app, client):
     as_teacher(client, class_id)
     html = client.get("/enseignant/").get_data(as_text=True)
     assert "Aucun groupe pour l&#39;instant." in html or "Aucun groupe pour l'instant." in html
-    assert "0 séance(s) faite(s) sur 10." in html
+    assert "0 séances faites sur 10." in html
     rows = client.get("/enseignant/export.csv").data.decode("utf-8-sig").splitlines()
     assert len(rows) == 1  # the header only
