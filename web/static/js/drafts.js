@@ -57,7 +57,7 @@
 
     // ---- the sign ----------------------------------------------------------------------
     function setSign(state) {
-      clearTimeout(signTimer);
+      clearTimeout(signTimer); signTimer = null;
       if (sign) sign.dataset.state = state;
     }
     function pendingSoon() {
@@ -224,9 +224,11 @@
     };
 
     // ---- ↩: the previous version, as a new version on top (none is ever overwritten) --
+    // Answers the version loaded, null when there is none older, false when the edits
+    // on screen could not be saved first (the sign or the question says why).
     async function undo() {
-      if (conflict) return null;
-      if (dirty() && (await saveNow(true)) !== "saved") return null;
+      if (conflict) return false;
+      if (dirty() && (await saveNow(true)) !== "saved") return false;
       const list = (await M.api("GET", options.versionsUrl)).versions;
       const from = undoFrom !== null ? undoFrom : (base === null ? Infinity : base);
       const older = list.find((v) => v.version < from);

@@ -154,6 +154,7 @@
   async function undo() {
     try {
       const older = await drafts.undo();
+      if (older === false) return;
       if (older === null) { show("hint", T.noPrevious); return; }
       show("hint", "↩ " + T.back + " (" + older + ")");
     } catch (err) { show("error", err.message || T.network); }
