@@ -179,10 +179,10 @@
       if (banner) banner.hidden = true;
       if (keepMine) {  // mine goes on top of theirs, which stays a version (↩ reaches it)
         base = latest.version;
-        remoteWanted = Math.max(remoteWanted, latest.version);
         saveNow(true);
       } else {
         adopt(latest.version, latest.program);
+        follow();  // the other tablet may have gone on while the pupils were choosing
       }
     }
     if (banner) {
