@@ -31,7 +31,9 @@
     const banner = document.getElementById("draft-conflict");
     const storeKey = "mallette.draft." + options.group.id;
     let base = options.latest ? options.latest.version : null;  // what the station holds
-    let syncedKey = options.latest ? key() : null;  // ...as this workspace's program
+    // ...as this workspace's program; why also without a version: opening the editor
+    // (an empty workspace or the challenge's starter) is no edit, and saves nothing
+    let syncedKey = key();
     let saving = null, timer = null, firstChange = 0, signTimer = null, retryTimer = null;
     let conflict = null, remoteWanted = 0, undoFrom = null, undoKey = null;
 
