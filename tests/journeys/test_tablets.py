@@ -158,9 +158,15 @@ def test_two_tablets_follow_each_other_and_never_overwrite(browser, live_server,
     won = _distances(winner)
     assert _station_has(app, gid, won)[1][1] == [20, 80]  # the loser's was never saved
     assert _distances(asked) != won  # and is still on its screen, until its pupils choose
+    lost = _distances(asked)
     asked.get_by_role("button", name="Le sien").tap()
     _shows(asked, won)
     asked.wait_for_selector(SAVED)
+    # the blocks not kept are a version under the kept ones: ↩ brings them back
+    assert [d for _v, d in _station(app, gid)[:3]] == [won, lost, won]
+    _shows(winner, won)
+    asked.locator("#btn-undo").tap()
+    _shows(asked, lost)
     a.screenshot(path=str(output_dir / "a-suivi.png"))
     ctx_a.close()
     ctx_b.close()

@@ -15,8 +15,8 @@
 //   following needs nothing from the pupils unless both edit in the same seconds.
 // - Never a silent overwrite: each save names the version its edits started from
 //   ("base"); if the other tablet saved since, the station refuses (409) and the pupils
-//   choose which program to keep. Versions are never overwritten, so ↩ reaches every
-//   earlier one.
+//   choose which program to keep; the one not kept stays a version. Versions are never
+//   overwritten, so ↩ reaches every earlier one.
 (function () {
   "use strict";
   const DEBOUNCE_MS = 1000;   // a pause this long in the edits sends them
@@ -183,9 +183,26 @@
         base = latest.version;
         saveNow(true);
       } else {
-        adopt(latest.version, latest.program);
-        follow();  // the other tablet may have gone on while the pupils were choosing
+        takeTheirs(latest);
       }
+    }
+    // why not simply load theirs: a wrong tap must not lose this tablet's blocks. They are
+    // saved as a version, then theirs again on top: ↩ brings this tablet's blocks back.
+    async function takeTheirs(latest) {
+      let version = latest.version;
+      const mine = MalletteBlocks.workspaceToProgram(workspace);
+      saving = (async () => {
+        try {
+          const kept = await M.api("POST", options.saveUrl, { program: mine, base: version });
+          const back = await M.api("POST", options.saveUrl,
+                                   { program: latest.program, base: kept.version });
+          version = back.version;
+        } catch (err) { /* not kept (no answer, or newer still): theirs is loaded anyway */ }
+      })();
+      await saving;
+      saving = null;
+      adopt(version, latest.program);
+      follow();  // the other tablet may have gone on while the pupils were choosing
     }
     if (banner) {
       banner.querySelector("[data-keep=mine]").addEventListener("click", () => resolve(true));
