@@ -3,6 +3,11 @@
 A refused program changes nothing already saved: validation happens before
 anything is written, and every accepted program is a new version, so a group
 can always go back to an earlier one.
+
+Several tablets of one group edit the same program: each save names the version its
+edits started from (``base``), and a save based on an older version than the latest is
+refused with :class:`ProgramConflict` instead of silently replacing the other tablet's
+work; the tablet then asks its pupils which program to keep.
 """
 
 from __future__ import annotations
@@ -21,6 +26,21 @@ from robots.program import count_blocks, validate_program
 
 MAX_PROGRAM_BYTES = 256 * 1024
 _VERSION_TRIES = 5
+NO_BASE: Any = object()  # the caller does not say what its edits started from: no check
+
+
+class ProgramConflict(Exception):
+    """Another tablet of the group saved since this one's edits started: nothing saved
+    (the caller rolls back). Carries the other tablet's version, read before that."""
+
+    def __init__(self, latest: ProgramVersion) -> None:
+        super().__init__(_("L'autre tablette de ton groupe a changé le programme."))
+        self.version: int = latest.version
+        self.program: dict[str, Any] = latest.program
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
 
 
 def _next_number(group_id: int, kind: str):  # noqa: ANN202 - a scalar subquery
@@ -86,18 +106,29 @@ def get_version(db: DbSession, group: Group, version: int,
 
 
 def save_robot_program(db: DbSession, group: Group, sess: Session | None, data: Any,
-                       allowed: list[str] | None) -> tuple[ProgramVersion, bool]:
+                       allowed: list[str] | None,
+                       base: int | None = NO_BASE) -> tuple[ProgramVersion, bool]:
     """Validate then save as a new version; returns (version, created_now).
 
     Raises :class:`robots.program.ProgramError` (nothing saved) when the program is
-    refused. Saving the same program as the latest version creates nothing.
+    refused. Saving the same program as the latest version creates nothing. ``base`` is
+    the version the edits started from (None: from no version at all); when a newer,
+    different version exists, :class:`ProgramConflict` is raised and nothing is saved.
     """
     program = validate_program(data, set(allowed) if allowed is not None else None)
     clean = program.model_dump(mode="json", exclude_none=True)
     latest = latest_version(db, group)
     if latest is not None and latest.program == clean:
         return latest, False
+    if base is not NO_BASE and latest is not None and latest.version != base:
+        raise ProgramConflict(latest)
     version = add_version(db, group, sess, "robot", clean)
+    expected = (latest.version if latest is not None else 0) + 1
+    if base is not NO_BASE and version.version != expected:
+        # why: another tablet's save slipped in between the check above and this insert
+        # (they were simultaneous); its version is the one this save must not hide
+        other = get_version(db, group, expected)
+        raise ProgramConflict(other if other is not None else version)
     events.record(db, events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
                   session_id=sess.id if sess else None, version=version.version, kind="robot",
                   blocks=count_blocks(program))
@@ -105,13 +136,14 @@ def save_robot_program(db: DbSession, group: Group, sess: Session | None, data: 
 
 
 def submit_challenge(db: DbSession, group: Group, sess: Session, lesson, challenge_id: str,
-                     data: Any) -> tuple[ChallengeResult, ProgramVersion]:
+                     data: Any, base: int | None = NO_BASE
+                     ) -> tuple[ChallengeResult, ProgramVersion]:
     """Save the program, check the challenge in the reference simulator, log the verdict."""
     challenge = lesson.challenge(challenge_id)
     if challenge is None:
         raise LookupError(_("Le défi « %(id)s » n'existe pas dans cette séance.",
                             id=challenge_id))
-    version, _created = save_robot_program(db, group, sess, data, lesson.toolbox())
+    version, _created = save_robot_program(db, group, sess, data, lesson.toolbox(), base)
     mat = lesson.mat_for(challenge)
     if mat is None:
         raise ValueError(_("Ce défi n'a pas de tapis."))

@@ -3,7 +3,9 @@
 The fleet (``robots/fleet.py``) runs uploads on a thread pool, so a slow or lost
 robot never holds a web page, and stops every robot in parallel. This module adds
 what the station needs on top: each robot's latest stage and message for the
-group's screen, announced on the live channel.
+group's screen, announced on the live channel (``robot.status`` to the robot's group,
+``robots.stop_all`` to every screen, so a pupil's editor says at once that its robot
+was stopped).
 """
 
 from __future__ import annotations
@@ -101,8 +103,10 @@ class RobotService:
             self._update(robot_id, stage="running", fraction=1.0, message=message)
         elif isinstance(exc, RobotError):
             ok, message = False, exc.message
-            self._update(robot_id, stage="lost" if exc.code in ("lost", "timeout") else "error",
-                         message=message)
+            # why "stopped" apart: an upload cut by stop-all is not a fault of the robot, and
+            # the group's screen must say "arrêté", not "erreur"
+            stages = {"lost": "lost", "timeout": "lost", "stopped": "stopped"}
+            self._update(robot_id, stage=stages.get(exc.code, "error"), message=message)
         else:  # a robot must never take the station down
             ok, message = False, _("Erreur inattendue du robot : %(err)s", err=exc)
             self._update(robot_id, stage="error", message=message)

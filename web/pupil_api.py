@@ -11,6 +11,8 @@ from kit.app import db, error_response, station
 from kit.i18n import _, current_language
 from kit.programs import (
     MAX_PROGRAM_BYTES,
+    NO_BASE,
+    ProgramConflict,
     get_version,
     latest_version,
     list_versions,
@@ -22,7 +24,15 @@ from kit.sessions import open_lesson
 from lessons.goals import goal_marks
 from robots.program import ProgramError
 from web.pupil import current_group
-from web.schemas import PUPIL_ERRORS, ProgramIn, SavedOut, VersionOut, VersionsOut, answers
+from web.schemas import (
+    PUPIL_ERRORS,
+    ConflictOut,
+    ProgramIn,
+    SavedOut,
+    VersionOut,
+    VersionsOut,
+    answers,
+)
 
 bp = APIBlueprint("pupil_api", __name__, url_prefix="/api/v1/group", tag="group")
 
@@ -37,6 +47,12 @@ def _refused(exc: ProgramError):
     return error_response(422, first, problems=[
         {"message": p.message, "block": p.block, "block_id": p.block_id, "path": p.path}
         for p in exc.problems])
+
+
+def _conflict(exc: ProgramConflict):
+    """409 with the other tablet's program, so this tablet can ask which one to keep."""
+    return error_response(409, exc.message, latest={"version": exc.version,
+                                                    "program": exc.program})
 
 
 @bp.get("/session")
@@ -98,7 +114,8 @@ def version(version: int):
 @bp.post("/programs")
 @bp.input(ProgramIn)
 @bp.doc(summary="Enregistrer le programme (nouvelle version)",
-        responses=answers({200: SavedOut, 201: SavedOut}, [*PUPIL_ERRORS, 413, 422]))
+        responses=answers({200: SavedOut, 201: SavedOut, 409: ConflictOut},
+                          [*PUPIL_ERRORS, 413, 422]))
 @roles("group")
 def save(json_data: dict[str, Any]):
     _check_size()
@@ -107,10 +124,14 @@ def save(json_data: dict[str, Any]):
     sess, lesson = open_lesson(db(), group.classroom)
     try:
         saved, created = save_robot_program(db(), group, sess, data,
-                                            lesson.toolbox() if lesson else None)
+                                            lesson.toolbox() if lesson else None,
+                                            json_data.get("base", NO_BASE))
     except ProgramError as exc:
         db().rollback()
         return _refused(exc)
+    except ProgramConflict as exc:
+        db().rollback()
+        return _conflict(exc)
     db().commit()
     return {"version": saved.version, "created": created}, 201 if created else 200
 
@@ -128,10 +149,14 @@ def challenge(challenge_id: str, json_data: dict[str, Any]):
     if sess is None:
         return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))
     try:
-        result, saved = submit_challenge(db(), group, sess, lesson, challenge_id, data)
+        result, saved = submit_challenge(db(), group, sess, lesson, challenge_id, data,
+                                         json_data.get("base", NO_BASE))
     except ProgramError as exc:
         db().rollback()
         return _refused(exc)
+    except ProgramConflict as exc:
+        db().rollback()
+        return _conflict(exc)
     except LookupError as exc:
         db().rollback()
         return error_response(404, str(exc.args[0]))

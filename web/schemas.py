@@ -28,6 +28,12 @@ class ProgramIn(Schema):
     program = Dict(required=True, metadata={
         "description": "Le programme en blocs (docs/program-model.md) : "
                        "{\"version\": 1, \"main\": [...], \"events\": [...]}"})
+    # why no default: an absent base (an old client, a script) means "no check"
+    base = Integer(strict=True, allow_none=True, validate=Range(min=1, max=MAX_URL_INT),
+                   metadata={"description": "La version dont partent les modifications "
+                                            "(null : aucune) ; si une version plus récente "
+                                            "existe, la réponse est 409 et rien n'est "
+                                            "enregistré"})
 
 
 class SendIn(Schema):
@@ -66,6 +72,12 @@ class VersionsOut(Schema):
 class VersionOut(Schema):
     version = Integer(required=True)
     program = Dict(required=True)
+
+
+class ConflictOut(Schema):
+    status = Integer(required=True)
+    message = String(required=True)
+    latest = Nested(VersionOut, required=True)
 
 
 class SentOut(Schema):

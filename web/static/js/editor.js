@@ -1,5 +1,6 @@
 // The pupils' program editor: Blockly workspace -> program model -> simulator,
-// saved versions, challenge submission and sending to the robot.
+// saved versions (drafts.js: saved as the pupil edits, shared by the group's tablets),
+// challenge submission and sending to the robot.
 (function () {
   "use strict";
   const app = document.getElementById("editor-app");
@@ -10,17 +11,19 @@
     fr: { saved: "Enregistré", refused: "Oups : ", sending: "Envoi au robot…",
           running: "Le robot exécute ton programme !", failed: "Le robot n'a pas reçu : ",
           noPrevious: "Pas de version plus ancienne.", back: "Version précédente chargée",
-          checking: "La station vérifie…", network: "La station ne répond pas. Réessaie." },
+          checking: "La station vérifie…", network: "La station ne répond pas. Réessaie.",
+          finished: "Le robot a fini ton programme.", stopped: "Le robot est arrêté." },
     en: { saved: "Saved", refused: "Oops: ", sending: "Sending to the robot…",
           running: "The robot is running your program!", failed: "The robot did not get it: ",
           noPrevious: "No older version.", back: "Previous version loaded",
-          checking: "The station is checking…", network: "The station does not answer. Try again." },
+          checking: "The station is checking…", network: "The station does not answer. Try again.",
+          finished: "The robot has finished your program.", stopped: "The robot is stopped." },
   }[lang === "en" ? "en" : "fr"];
 
   const canvas = document.getElementById("sim");
   const result = document.getElementById("result");
   const select = document.getElementById("challenge");
-  let info = null, workspace = null, player = null, version = null;
+  let info = null, workspace = null, player = null, drafts = null;
 
   function show(kind, text) {
     result.hidden = false;
@@ -45,20 +48,23 @@
     });
   }
 
+  // A save the station refused: say why; a tap on a button also shows the block.
+  function refused(err, manual) {
+    if (err.status === 422) {
+      show("error", T.refused + err.message);
+      if (manual) highlight(err.data.problems);
+    } else show("error", err.message || T.network);
+  }
   async function save() {
-    try {
-      const out = await M.api("POST", app.dataset.saveUrl, { program: program() });
-      version = out.version;
-      return true;
-    } catch (err) {
-      if (err.status === 422) { show("error", T.refused + err.message); highlight(err.data.problems); }
-      else show("error", err.message || T.network);
-      return false;
-    }
+    const outcome = await drafts.saveNow(true);
+    if (outcome === "offline") show("error", T.network);
+    return outcome === "saved";
   }
 
   async function tryIt() {
-    if (!(await save())) return;
+    // the simulator runs in the tablet: a draft not yet saved (no Wi-Fi) can still be tried
+    const outcome = await drafts.saveNow(true);
+    if (outcome === "refused" || outcome === "conflict") return;
     result.hidden = true;
     if (player) player.stop();
     player = MalletteSim.animate(canvas, program(), mat(), { speed: 2, marks: challenge().marks });
@@ -86,24 +92,25 @@
     if (workspace.getAllBlocks(false).length > 1 && !(await save())) return;
     workspace.clear();
     MalletteBlocks.programToWorkspace(starter, workspace);
-    MalletteBlocks.ensureStart(workspace);
-    version = null;
+    MalletteBlocks.ensureStart(workspace);  // drafts.js saves it as the group's program
     show("hint", MalletteGoals.words(lang).starter);
   }
 
   async function check() {
     show("pending", T.checking);
     const url = app.dataset.challengeUrl.replace("__ID__", encodeURIComponent(challenge().id));
+    if (!(await save())) return;
+    const sent = program();
     try {
-      const out = await M.api("POST", url, { program: program() });
-      version = out.version;
+      const out = await M.api("POST", url, { program: sent, base: drafts.version() });
+      drafts.saved(out.version, sent);
       if (player) player.stop();
       player = MalletteSim.animate(canvas, program(), mat(), { speed: 3, marks: challenge().marks });
       runEnded(player);
       show(out.passed ? "ok" : "hint", (out.passed ? "🏆 " : "💡 ") + out.message);
     } catch (err) {
-      if (err.status === 422) { show("error", T.refused + err.message); highlight(err.data.problems); }
-      else show("error", err.message || T.network);
+      if (err.status === 409 && err.data && err.data.latest) drafts.conflict(err.data.latest);
+      else refused(err, true);
     }
   }
 
@@ -113,7 +120,49 @@
     en: { compiling: "Translating your program…", sending: "Sending to the robot…",
           verifying: "Checking…", starting: "The robot is starting…" },
   }[lang === "en" ? "en" : "fr"];
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const ROBOT_POLL_MS = 3000;  // the live stream says each stage; this poll is the fallback
+
+  // What the group's robot is doing, as the station says (live "robot.status", or the
+  // poll); true once the send has come to its end (running, stopped, failed).
+  let robotStage = null, following = null;
+  function showRobot(st) {
+    robotStage = st.stage;
+    if (st.stage === "running") { show("ok", "🤖 " + T.running); return true; }
+    if (st.stage === "finished") { show("ok", "🏁 " + T.finished); return true; }
+    if (st.stage === "stopped") { show("hint", "🛑 " + T.stopped); return true; }
+    if (st.stage === "error" || st.stage === "lost") { show("error", "⚠️ " + T.failed + st.message); return true; }
+    if (!STAGES[st.stage]) return false;
+    const pct = st.stage === "sending" ? " " + Math.round(st.fraction * 100) + " %" : "";
+    show("pending", STAGES[st.stage] + pct);
+    return false;
+  }
+  function robotHeard(st) {
+    if (!info.robot || st.robot_id !== info.robot.id) return;
+    if (!following && st.stage === robotStage) return;  // nothing new to say
+    if (showRobot(st) && following) following();
+  }
+  function stoppedAll() {  // the facilitator pressed "Arrêter tous les robots"
+    robotStage = "stopped";
+    show("hint", "🛑 " + T.stopped);
+    if (following) following();
+  }
+  // Follow a send until its end: live messages, and a slow poll in case the stream is down.
+  function followSend(ms) {
+    return new Promise((resolve) => {
+      const until = Date.now() + ms;
+      let timer = null;
+      following = () => { clearTimeout(timer); following = null; resolve(); };
+      const poll = async () => {
+        if (!following) return;
+        if (Date.now() > until) { show("error", T.failed + T.network); following(); return; }
+        try {
+          if (showRobot(await M.api("GET", app.dataset.robotUrl)) && following) { following(); return; }
+        } catch (err) { /* the live stream or the next poll */ }
+        if (following) timer = setTimeout(poll, ROBOT_POLL_MS);
+      };
+      timer = setTimeout(poll, ROBOT_POLL_MS);
+    });
+  }
 
   async function send() {
     if (!(await save())) return;
@@ -121,17 +170,8 @@
     button.disabled = true;
     show("pending", T.sending);
     try {
-      await M.api("POST", app.dataset.sendUrl, { version: version });
-      const until = Date.now() + 60000;
-      while (Date.now() < until) {
-        await sleep(400);
-        const st = await M.api("GET", app.dataset.robotUrl);
-        if (st.stage === "running" || st.stage === "finished") { show("ok", "🤖 " + T.running); return; }
-        if (st.stage === "error" || st.stage === "lost") { show("error", "⚠️ " + T.failed + st.message); return; }
-        const pct = st.stage === "sending" ? " " + Math.round(st.fraction * 100) + " %" : "";
-        show("pending", (STAGES[st.stage] || T.sending) + pct);
-      }
-      show("error", T.failed + T.network);
+      await M.api("POST", app.dataset.sendUrl, { version: drafts.version() });
+      await followSend(60000);
     } catch (err) {
       show("error", T.failed + (err.message || T.network));
     } finally {
@@ -140,26 +180,26 @@
   }
 
   async function undo() {
-    const list = (await M.api("GET", app.dataset.versionsUrl)).versions;
-    const older = list.find((v) => v.version < (version || Infinity));
-    if (!older) { show("hint", T.noPrevious); return; }
-    const out = await M.api("GET", app.dataset.versionsUrl + "/" + older.version);
-    workspace.clear();
-    MalletteBlocks.programToWorkspace(out.program, workspace);
-    MalletteBlocks.ensureStart(workspace);
-    version = older.version;
-    show("hint", "↩ " + T.back + " (" + older.version + ")");
+    try {
+      const older = await drafts.undo();
+      if (older === false) return;
+      if (older === null) { show("hint", T.noPrevious); return; }
+      show("hint", "↩ " + T.back + " (" + older + ")");
+    } catch (err) { show("error", err.message || T.network); }
   }
 
   async function start() {
     info = await M.api("GET", app.dataset.sessionUrl);
     if (!info.open) { location.href = "/groupe/"; return; }
     const opened = MalletteGoals.opening(info, challenge());
-    version = opened.version;
     workspace = MalletteBlocks.inject(document.getElementById("blockly"), {
       allowedBlocks: info.session.toolbox, program: opened.program, scale: 1.1,
     });
     window.malletteWorkspace = workspace;  // for tests and the curious
+    drafts = MalletteDrafts.create(workspace, {
+      group: info.group, latest: info.latest, onRefused: refused,
+      saveUrl: app.dataset.saveUrl, versionsUrl: app.dataset.versionsUrl,
+    });
     drawStill();
     select.addEventListener("change", chooseChallenge);
     document.getElementById("btn-run").addEventListener("click", tryIt);
@@ -167,7 +207,13 @@
     document.getElementById("btn-send").addEventListener("click", send);
     document.getElementById("btn-undo").addEventListener("click", undo);
     window.addEventListener("resize", () => Blockly.svgResize(workspace));
-    if (M.live) M.live({ "session.closed": () => M.goSoon("/groupe/") });
+    if (M.live) {
+      M.live(Object.assign({
+        "session.closed": () => M.goSoon("/groupe/"),
+        "robot.status": (msg) => robotHeard(msg.payload || {}),
+        "robots.stop_all": stoppedAll,
+      }, drafts.live));
+    }
   }
   start().catch((err) => show("error", err.message || T.network));
 })();
