@@ -34,6 +34,10 @@
     // ...as this workspace's program; why also without a version: opening the editor
     // (an empty workspace or the challenge's starter) is no edit, and saves nothing
     let syncedKey = key();
+    // why: the editor may open on something else than the station's latest version (a
+    // debugging challenge's starter, goals.js): then ↩ first brings the latest back, and
+    // this tablet's copy of the latest does not replace what was opened
+    let showsBase = options.shown === undefined || options.shown === base;
     let saving = null, timer = null, firstChange = 0, signTimer = null, retryTimer = null;
     let conflict = null, remoteWanted = 0, undoFrom = null, undoKey = null;
 
@@ -89,6 +93,7 @@
     function adopt(version, program) {
       loadProgram(program);
       base = version;
+      showsBase = true;
       syncedKey = key();
       store();
       setSign("saved");
@@ -97,6 +102,7 @@
     // elsewhere than here (a challenge checked): the edits made since stay to send.
     function saved(version, program) {
       base = version;
+      showsBase = true;
       syncedKey = JSON.stringify(program);
       changed();
     }
@@ -134,6 +140,7 @@
         try {
           const out = await M.api("POST", options.saveUrl, { program: program, base: base });
           base = out.version;
+          showsBase = true;
           syncedKey = sentKey;
           outcome = "saved";
         } catch (err) {
@@ -249,7 +256,8 @@
       if (conflict) return false;
       if (dirty() && (await saveNow(true)) !== "saved") return false;
       const list = (await M.api("GET", options.versionsUrl)).versions;
-      const from = undoFrom !== null ? undoFrom : (base === null ? Infinity : base);
+      const from = undoFrom !== null ? undoFrom
+        : (base === null || !showsBase ? Infinity : base);
       const older = list.find((v) => v.version < from);
       if (!older) return null;
       const out = await M.api("GET", options.versionsUrl + "/" + older.version);
@@ -268,7 +276,7 @@
       loadState(local.state);
       if (key() !== syncedKey) base = local.base;  // else the station has it already
       changed();
-    } else if (local && base !== null && local.base === base) {
+    } else if (local && base !== null && local.base === base && showsBase) {
       loadState(local.state);  // same version: the exact workspace (loose blocks too)
       syncedKey = key();
     }

@@ -197,7 +197,7 @@
     });
     window.malletteWorkspace = workspace;  // for tests and the curious
     drafts = MalletteDrafts.create(workspace, {
-      group: info.group, latest: info.latest, onRefused: refused,
+      group: info.group, latest: info.latest, shown: opened.version, onRefused: refused,
       saveUrl: app.dataset.saveUrl, versionsUrl: app.dataset.versionsUrl,
     });
     drawStill();
