@@ -85,6 +85,12 @@
     }, Math.random() * 700);
   }
 
+  // The kit's robot names by id, given by the page (facilitators read names, not ids).
+  function robotNames() {
+    const el = document.getElementById("robot-names");
+    return el ? JSON.parse(el.textContent) : {};
+  }
+
   // "Stop every robot": any button with data-stop-all, on any facilitator page.
   document.querySelectorAll("[data-stop-all]").forEach((button) => {
     button.addEventListener("click", async () => {
@@ -94,8 +100,10 @@
         const res = await api("POST", "/api/v1/robots/stop-all");
         const failed = Object.entries(res.robots).filter(([, r]) => !r.ok);
         out.textContent = (failed.length ? "⚠️ " : "✅ ") + button.dataset.done +
-          " (" + res.elapsed_s + " s)" +
-          (failed.length ? " — " + failed.map(([id, r]) => id + " : " + r.message).join(", ") : "");
+          " (" + new Intl.NumberFormat(document.documentElement.lang || "fr").format(
+            Math.round(res.elapsed_s * 1000)) + " ms)" +
+          (failed.length ? " — " + failed.map(([id, r]) =>
+            (robotNames()[id] || id) + " : " + r.message).join(", ") : "");
         out.className = "flash " + (failed.length ? "flash-error" : "flash-ok");
       } catch (err) {
         out.textContent = err.message; out.className = "flash flash-error";
