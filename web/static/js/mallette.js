@@ -85,6 +85,27 @@
     }, Math.random() * 700);
   }
 
+  // "Quitter" on a pupil's tablet: it submits only after being held (an adult's gesture);
+  // a plain tap says so instead.
+  document.querySelectorAll("button[data-hold-ms]").forEach((button) => {
+    const ms = Number(button.dataset.holdMs) || 1500;
+    let timer = null;
+    let held = false;
+    const cancel = () => {
+      clearTimeout(timer); timer = null; button.classList.remove("holding");
+    };
+    button.addEventListener("pointerdown", () => {
+      held = false; button.classList.add("holding");
+      timer = setTimeout(() => { held = true; cancel(); button.form.requestSubmit(button); }, ms);
+    });
+    ["pointerup", "pointerleave", "pointercancel"].forEach((t) => button.addEventListener(t, cancel));
+    button.addEventListener("contextmenu", (e) => e.preventDefault());
+    button.addEventListener("click", (e) => {
+      if (!held) { e.preventDefault(); button.title = button.dataset.holdHint; }
+    });
+    button.form.addEventListener("submit", (e) => { if (!held) e.preventDefault(); });
+  });
+
   // The kit's robot names by id, given by the page (facilitators read names, not ids).
   function robotNames() {
     const el = document.getElementById("robot-names");
