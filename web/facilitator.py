@@ -21,7 +21,9 @@ from kit.roster import (
     roster_warnings,
 )
 from kit.security import roles
+from kit.sessions import open_session_of
 from web.forms import ClassForm, GroupForm, SchoolForm
+from web.qr import join_url, qr_svg
 
 bp = Blueprint("facilitator", __name__, url_prefix="/animateur")
 
@@ -190,10 +192,6 @@ def codes(class_id: int):
     """The join codes, large enough for the projector, each with a QR code to scan."""
     cls = _class_or_404(class_id)
     address = _station_address()
-    from web.qr import join_url
-
-    from kit.sessions import open_session_of
-
     return render_template("facilitator/codes.html", cls=cls, address=address,
                            cycle_current=open_session_of(db(), cls),
                            join_urls={g.id: join_url(address, g.join_code)
@@ -204,8 +202,6 @@ def codes(class_id: int):
 @roles("facilitator")
 def qr(group_id: int):
     """The group's QR code: a tablet's camera opens the join page with the code filled."""
-    from web.qr import join_url, qr_svg
-
     group = _group_or_404(group_id)
     svg = qr_svg(join_url(_station_address(), group.join_code))
     return current_app.response_class(svg, mimetype="image/svg+xml",
