@@ -124,7 +124,7 @@ def summary(session_id: int):
 @roles("facilitator")
 def robot(group_id: int):
     group = db().get(Group, group_id)
-    if group is None:
+    if group is None or group.deleted_at is not None:
         abort(404)
     try:
         assign_robot(db(), group, request.form.get("robot_id") or None, station().kit)

@@ -178,6 +178,15 @@ def test_the_codes_page_qr_code_opens_the_group_in_one_tap(browser, live_server,
     assert [r.format.name for r in found] == ["QRCode"]
     url = found[0].text
     assert url == f"{address}/rejoindre?code={seeded['join_code']}"
+
+    # the kit page: the station's name, and the stop-all time in milliseconds
+    fac.goto(f"{live_server.url}/animateur/mallette")
+    assert "Mallette de démonstration" in fac.locator("h1").inner_text()
+    fac.get_by_role("button", name="Arrêter tous les robots").click()
+    fac.wait_for_function(
+        "() => document.getElementById('stop-all-result').textContent.includes('Robots')")
+    said = fac.locator("#stop-all-result").inner_text()
+    assert said.endswith(" ms)") and "0." not in said, said
     context.close()
 
     # the tablet opens that address (here on the test's own station) and taps "Entrer"
@@ -188,6 +197,13 @@ def test_the_codes_page_qr_code_opens_the_group_in_one_tap(browser, live_server,
     tablet.get_by_role("button", name="Entrer").tap()
     tablet.wait_for_url("**/groupe/")
     assert "Les Fusées" in tablet.content()
+    # an adult holds "Quitter": the tablet leaves the group
+    box = tablet.get_by_role("button", name="Quitter").bounding_box()
+    tablet.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tablet.mouse.down()
+    tablet.wait_for_url(live_server.url + "/")
+    tablet.mouse.up()
+    assert tablet.locator("#join-code").count() == 1
     tablet.close()
 
 

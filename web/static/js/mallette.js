@@ -96,14 +96,14 @@
     };
     button.addEventListener("pointerdown", () => {
       held = false; button.classList.add("holding");
-      timer = setTimeout(() => { held = true; cancel(); button.form.requestSubmit(button); }, ms);
+      timer = setTimeout(() => { held = true; cancel(); button.form.submit(); }, ms);
     });
     ["pointerup", "pointerleave", "pointercancel"].forEach((t) => button.addEventListener(t, cancel));
     button.addEventListener("contextmenu", (e) => e.preventDefault());
     button.addEventListener("click", (e) => {
-      if (!held) { e.preventDefault(); button.title = button.dataset.holdHint; }
+      e.preventDefault();  // only the held finger submits (once)
+      if (!held) button.title = button.dataset.holdHint;
     });
-    button.form.addEventListener("submit", (e) => { if (!held) e.preventDefault(); });
   });
 
   // The kit's robot names by id, given by the page (facilitators read names, not ids).
