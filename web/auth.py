@@ -95,7 +95,9 @@ def join_page():
     """Where a group's QR code leads: the code filled in, one tap on "Entrer" joins."""
     if not _has_facilitator():
         return redirect(url_for("auth.setup"))
-    return home_page(normalise_code(request.args.get("code", ""))[:16])
+    # a code is letters and digits: anything else in the address is dropped, not shown
+    code = "".join(c for c in normalise_code(request.args.get("code", "")) if c.isalnum())
+    return home_page(code[:16])
 
 
 @bp.route("/premier-demarrage", methods=["GET", "POST"])
