@@ -138,12 +138,13 @@ def test_the_object_editor_fits_a_tablet_and_the_text_size_works(
     before = letters_extent()
     page.evaluate("""() => malletteWorkspace.getAllBlocks(false)
         .find(b => b.type === 'obj_text').setFieldValue(30, 'SIZE')""")
-    text = page.evaluate("""() => {
+    text = page.wait_for_function("""() => {
         const doc = MalletteObjectBlocks.workspaceToObject(window.malletteWorkspace);
         const find = (n) => n.block === 'text' ? n : (n.children || []).map(find).find(Boolean);
-        return find(doc.root);
-    }""")
-    assert text["size"] == 30 and "max_width" not in text
+        const text = find(doc.root);
+        return !('max_width' in text) && text;
+    }""").json_value()
+    assert text["size"] == 30 and text["text"] == "Les Fusées"
     after = letters_extent()
     assert after > 2.5 * before, (before, after)
     assert errors == []
@@ -156,6 +157,8 @@ def test_the_codes_page_qr_code_opens_the_group_in_one_tap(browser, live_server,
     from PIL import Image
 
     _open_session(app, seeded["class_id"], 1)
+    _more_groups(app, seeded["class_id"], [("Les Pingouins", "Inès, Tom"),
+                                           ("Les Hiboux", "Maël, Rose, Lina")])
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     fac = context.new_page()
     login_cookie = _facilitator_cookie(app, seeded)
@@ -166,6 +169,10 @@ def test_the_codes_page_qr_code_opens_the_group_in_one_tap(browser, live_server,
     assert address.startswith("http://")
     assert fac.get_by_role("link", name="Retour à la classe").count() == 1
     fac.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth)")
+    lines = fac.evaluate("""() => [...document.querySelectorAll('.big-code')].map((el) => {
+        const range = document.createRange(); range.selectNodeContents(el);
+        return range.getClientRects().length; })""")
+    assert lines == [1, 1, 1], "a code is cut across lines"
     shot = output_dir / "codes-groupes.png"
     fac.screenshot(path=str(shot), full_page=True)
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
@@ -205,6 +212,17 @@ def test_the_codes_page_qr_code_opens_the_group_in_one_tap(browser, live_server,
     tablet.mouse.up()
     assert tablet.locator("#join-code").count() == 1
     tablet.close()
+
+
+def _more_groups(app, class_id: int, groups: list[tuple[str, str]]) -> None:
+    from kit.app import station
+    from kit.models import Classroom
+    from kit.roster import create_group
+
+    with app.app_context(), station().sessions() as db:
+        for name, members in groups:
+            create_group(db, db.get(Classroom, class_id), name, members)
+        db.commit()
 
 
 def _facilitator_cookie(app, seeded) -> tuple[str, str]:
