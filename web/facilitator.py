@@ -144,10 +144,22 @@ def _group_or_404(group_id: int) -> Group:
     return group
 
 
+def _form_saw(group: Group, field: str) -> bool:
+    """The form names the group as it was shown; else it changed meanwhile (another tab,
+    another adult) and nothing is done, rather than renaming or deleting the wrong one."""
+    if request.form.get(field, "") == group.name:
+        return True
+    flash(_("Le groupe « %(name)s » a changé entre-temps : rechargez la page et "
+            "recommencez.", name=group.name), "error")
+    return False
+
+
 @bp.post("/groupes/<int:group_id>/renommer")
 @roles("facilitator")
 def rename(group_id: int):
     group = _group_or_404(group_id)
+    if not _form_saw(group, "shown_name"):
+        return redirect(url_for("facilitator.classroom", class_id=group.class_id))
     old = group.name
     try:
         rename_group(db(), group, request.form.get("name", ""))
@@ -164,6 +176,8 @@ def rename(group_id: int):
 @roles("facilitator")
 def delete_group_(group_id: int):
     group = _group_or_404(group_id)
+    if not _form_saw(group, "confirm"):
+        return redirect(url_for("facilitator.classroom", class_id=group.class_id))
     delete_group(db(), group)
     db().commit()
     flash(_("Groupe « %(name)s » supprimé : son code ne marche plus, ce qu'il a fait reste "

@@ -44,17 +44,24 @@ def test_a_group_is_renamed_and_keeps_its_code_and_programs(app, seeded):
     fac = _facilitator(app, seeded)
     page = f"/animateur/classes/{seeded['class_id']}"
     resp = _post(fac, f"/animateur/groupes/{seeded['group_id']}/renommer", page,
-                 name="  Les   Pingouins ")
+                 name="  Les   Pingouins ", shown_name="Les Fusées")
     assert resp.status_code == 302
     shown = _page(fac.get(page))
     assert "Groupe « Les Fusées » renommé « Les Pingouins »." in shown
     assert "Les Pingouins" in shown and seeded["join_code"] in shown
 
     # a name that breaks the rule is refused in words, the old name stays
-    resp = _post(fac, f"/animateur/groupes/{seeded['group_id']}/renommer", page, name="  ")
+    resp = _post(fac, f"/animateur/groupes/{seeded['group_id']}/renommer", page, name="  ",
+                 shown_name="Les Pingouins")
     shown = _page(fac.get(resp.location))
     assert "Le nom du groupe doit faire de 1 à 40 caractères." in shown
     assert "Les Pingouins" in shown
+    # a form shown before the rename (another tab) renames nothing
+    resp = _post(fac, f"/animateur/groupes/{seeded['group_id']}/renommer", page,
+                 name="Les Hiboux", shown_name="Les Fusées")
+    shown = _page(fac.get(resp.location))
+    assert "Le groupe « Les Pingouins » a changé entre-temps" in shown
+    assert "Les Hiboux" not in shown
 
 
 def test_a_deleted_group_s_tablets_are_logged_out_its_code_ends_its_figures_stay(app, seeded):
@@ -72,7 +79,8 @@ def test_a_deleted_group_s_tablets_are_logged_out_its_code_ends_its_figures_stay
 
     fac = _facilitator(app, seeded)
     page = f"/animateur/classes/{seeded['class_id']}"
-    resp = _post(fac, f"/animateur/groupes/{seeded['group_id']}/supprimer", page)
+    resp = _post(fac, f"/animateur/groupes/{seeded['group_id']}/supprimer", page,
+                 confirm="Les Fusées")
     shown = _page(fac.get(resp.location))
     assert "Groupe « Les Fusées » supprimé" in shown
     assert seeded["join_code"] not in shown and "Aucun groupe pour l'instant." in shown
@@ -90,8 +98,8 @@ def test_a_deleted_group_s_tablets_are_logged_out_its_code_ends_its_figures_stay
     assert (after.groups, after.pupils, after.sessions) == (before.groups, before.pupils,
                                                             before.sessions)
     # a deleted group cannot be deleted or renamed twice
-    assert _post(fac, f"/animateur/groupes/{seeded['group_id']}/supprimer", page
-                 ).status_code == 404
+    assert _post(fac, f"/animateur/groupes/{seeded['group_id']}/supprimer", page,
+                 confirm="Les Fusées").status_code == 404
 
 
 def test_duplicate_names_and_a_shared_robot_are_said_on_the_class_page(app, seeded):
