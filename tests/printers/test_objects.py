@@ -128,7 +128,8 @@ def test_block_catalog_for_the_editor() -> None:
 
     catalog = block_catalog()
     assert catalog["difference"]["label"] == "enlever"
-    assert catalog["text"]["schema"]["properties"]["text"]["maxLength"] == 40  # a group name is never cut
+    # a group's name (40 characters at most) is never cut
+    assert catalog["text"]["schema"]["properties"]["text"]["maxLength"] == 40
 
 
 # -- complexity budget (issue 13) --------------------------------------------------------
