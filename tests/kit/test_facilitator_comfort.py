@@ -225,3 +225,20 @@ def test_french_dates_and_plurals_on_the_facilitator_s_pages(app, seeded):
     assert "2 déc. 2026" in shown and "2026-12-02" not in shown
     dash = _page(fac.get("/animateur/"))
     assert "1 groupe<" in dash and "1 groupes" not in dash
+
+
+def test_one_block_is_said_in_the_singular_on_the_group_s_timeline(app, seeded):
+    from kit import events
+    from kit.app import station
+
+    with app.app_context(), station().sessions() as db:
+        for version, blocks in ((1, 1), (2, 3)):
+            events.record(db, events.PROGRAM_SAVED, group_id=seeded["group_id"],
+                          class_id=seeded["class_id"],
+                          kind="robot", version=version, blocks=blocks)
+        db.commit()
+    teacher = app.test_client()
+    login_as(teacher, "teacher", seeded)
+    shown = _page(teacher.get(f"/enseignant/groupes/{seeded['group_id']}"))
+    assert "Programme enregistré (version 1, 1 bloc)" in shown
+    assert "Programme enregistré (version 2, 3 blocs)" in shown
