@@ -59,6 +59,11 @@ def _no_horizontal_scroll(page) -> None:
     assert heights[0] <= heights[1], f"the page scrolls down: {heights}"
 
 
+def _no_horizontal_scroll_x(page) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
 def _blockly_speaks_french(page) -> None:
     said = page.evaluate("""() => [Blockly.Msg.ADD_COMMENT, Blockly.Msg.ZOOM_IN,
         Blockly.Msg.ARIA_LABEL_TRASH_EMPTY, Blockly.Msg.WORKSPACE_LABEL_PLAIN]""")
@@ -185,6 +190,20 @@ def test_the_codes_page_qr_code_opens_the_group_in_one_tap(browser, live_server,
     assert [r.format.name for r in found] == ["QRCode"]
     url = found[0].text
     assert url == f"{address}/rejoindre?code={seeded['join_code']}"
+
+    # the class page on a 1024 px tablet: robot names whole in the groups table
+    fac.set_viewport_size({"width": 1024, "height": 768})
+    fac.goto(f"{live_server.url}/animateur/classes/{seeded['class_id']}")
+    fac.screenshot(path=str(output_dir / "classe-1024.png"), full_page=True)
+    cut = fac.evaluate("""() => [...document.querySelectorAll('.robot-select select')]
+        .map((sel) => {
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = getComputedStyle(sel).font;
+            const widest = Math.max(...[...sel.options].map((o) => ctx.measureText(o.text).width));
+            return widest + 40 > sel.clientWidth ? sel.id : null; })
+        .filter(Boolean)""")
+    assert cut == [], f"robot names cut in {cut}"
+    _no_horizontal_scroll_x(fac)
 
     # the kit page: the station's name, and the stop-all time in milliseconds
     fac.goto(f"{live_server.url}/animateur/mallette")
