@@ -139,6 +139,11 @@ def end_for_class(db: DbSession, class_id: int, group_ids: list[int]) -> None:
                        or sub.owner.get("group_id") in group_ids)
 
 
+def end_for_group(db: DbSession, group_id: int) -> None:
+    """Every login into a group (the group is being deleted)."""
+    db.execute(delete(Login).where(Login.group_id == group_id))
+    broker.end_streams(lambda sub: sub.owner.get("group_id") == group_id)
+
 
 def end_for_facilitator(db: DbSession, facilitator_id: int) -> None:
     """Every login of a facilitator whose password has just changed."""

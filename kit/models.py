@@ -87,7 +87,12 @@ class Classroom(Base):
     access_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     school: Mapped[School] = relationship(back_populates="classes")
-    groups: Mapped[list[Group]] = relationship(back_populates="classroom", order_by="Group.id")
+    # the groups in use; a deleted group keeps its row (its events still count in the
+    # figures) and shows only in all_groups, for summaries of sessions it took part in
+    groups: Mapped[list[Group]] = relationship(
+        back_populates="classroom", order_by="Group.id",
+        primaryjoin="and_(Classroom.id == Group.class_id, Group.deleted_at.is_(None))")
+    all_groups: Mapped[list[Group]] = relationship(order_by="Group.id", viewonly=True)
     cycles: Mapped[list[Cycle]] = relationship(back_populates="classroom")
 
 
@@ -103,6 +108,7 @@ class Group(Base):
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     robot_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     classroom: Mapped[Classroom] = relationship(back_populates="groups")
 
 

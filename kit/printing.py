@@ -77,6 +77,19 @@ def state_label(state: str) -> str:
     return label() if label else state
 
 
+def estimate_words(seconds: float | None, grams: float | None) -> str | None:
+    """A job's time and plastic in words, the same on the pupil's and the facilitator's
+    screens (the slicer's figures once sliced)."""
+    from printers.checks import _minutes
+
+    if not seconds:
+        return None
+    if grams is None:
+        return _("environ %(time)s", time=_minutes(seconds))
+    return _("environ %(time)s, %(g)s g de plastique", time=_minutes(seconds),
+             g=max(1, round(grams)))
+
+
 class PrintPlate(Base):
     """One G-code on one printer, printing one or several groups' objects."""
 
@@ -488,7 +501,12 @@ class PrintService:
         for job in jobs:
             job.plate_id = plate_id
             job.printer_id = printer_id
-            job.estimated_seconds = int(seconds) if seconds else job.estimated_seconds
+            if len(jobs) == 1:
+                # why: alone on its plate, the plate's slicing is the object's own (the
+                # slicer's figures, on both screens); a shared plate's time is the total
+                # of several objects, not this one's, so the job keeps its own estimate
+                job.estimated_seconds = int(seconds) if seconds else job.estimated_seconds
+                job.filament_g = grams if grams is not None else job.filament_g
             set_job_state(db, job, "sliced")
         db.flush()
         qjob.enqueue()
@@ -702,6 +720,8 @@ def job_view(db: DbSession, job: PrintJob) -> dict[str, Any]:
         "icon": STATE_ICONS.get(job.state, ""), "source": job.source,
         "progress": round(job.progress or 0.0, 1) if job.state != "done" else 100.0,
         "estimated_seconds": job.estimated_seconds, "estimated_end": end,
+        "filament_g": job.filament_g,
+        "estimate": estimate_words(job.estimated_seconds, job.filament_g),
         "time_left_s": left, "reason": job.refusal_reason or None,
         "printer_id": job.printer_id, "printer_offline": bool(queue.get("printer_offline")),
         "plate_id": job.plate_id, "created_at": _aware(job.created_at).isoformat(),

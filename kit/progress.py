@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from kit import events as ev
-from kit.i18n import _
+from kit.i18n import _, ngettext
 from kit.models import Classroom, Event, Group, Session
 from kit.sessions import class_cycle, curriculum_for
 from kit.verdicts import as_utc, job_decisions, passes
@@ -373,11 +373,15 @@ def _describe(e: Event, curriculum: Curriculum, number: int | None, lang: str,
             return "👋", _("Le groupe s'est connecté")
         return "👋", _("Le groupe a rejoint la séance %(n)s", n=number)
     if e.type == ev.PROGRAM_SAVED:
+        blocks = p.get("blocks")
+        n = blocks if isinstance(blocks, int) else 0
         if p.get("kind") == "object":
-            return "💾", _("Objet 3D enregistré (version %(v)s, %(b)s blocs)",
-                           v=p.get("version", "?"), b=p.get("blocks", "?"))
-        return "💾", _("Programme enregistré (version %(v)s, %(b)s blocs)",
-                       v=p.get("version", "?"), b=p.get("blocks", "?"))
+            return "💾", ngettext("Objet 3D enregistré (version %(v)s, %(num)s bloc)",
+                                  "Objet 3D enregistré (version %(v)s, %(num)s blocs)", n,
+                                  v=p.get("version", "?"))
+        return "💾", ngettext("Programme enregistré (version %(v)s, %(num)s bloc)",
+                              "Programme enregistré (version %(v)s, %(num)s blocs)", n,
+                              v=p.get("version", "?"))
     if e.type == ev.PROGRAM_SENT:
         if p.get("ok", True):
             return "📡", _("Programme (version %(v)s) envoyé à %(r)s",

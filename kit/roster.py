@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from kit.i18n import _
-from kit.models import Classroom, Cycle, Group, School
+from kit.models import Classroom, Cycle, Group, School, utcnow
 from kit.security import new_access_code, new_join_code
 
 MEMBER_RE = re.compile(r"^[\w'’ .-]{1,20}$", re.UNICODE)
@@ -62,12 +62,17 @@ def create_class(db: DbSession, school: School, name: str, level: str = "",
     return cls
 
 
+def _group_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 40:
+        raise RosterError(_("Le nom du groupe doit faire de 1 à 40 caractères."))
+    return name
+
+
 def create_group(db: DbSession, cls: Classroom, name: str, members: str | list[str],
                  girls: int | None = None, boys: int | None = None) -> Group:
     names = parse_members(members)
-    name = name.strip()
-    if not name or len(name) > 40:
-        raise RosterError(_("Le nom du groupe doit faire de 1 à 40 caractères."))
+    name = _group_name(name)
     if (girls or 0) + (boys or 0) > len(names):
         raise RosterError(_("Filles + garçons (%(n)s) dépasse le nombre d'élèves du groupe "
                             "(%(m)s).", n=(girls or 0) + (boys or 0), m=len(names)))
@@ -78,9 +83,58 @@ def create_group(db: DbSession, cls: Classroom, name: str, members: str | list[s
     return group
 
 
+def rename_group(db: DbSession, group: Group, name: str) -> Group:
+    """A new name only: the code, the programs and the figures stay with the group."""
+    group.name = _group_name(name)
+    db.flush()
+    return group
+
+
+def delete_group(db: DbSession, group: Group) -> None:
+    """Take a group out of the class; what it did still counts.
+
+    The row stays (marked deleted) so that its events, programs and prints keep
+    counting in the figures and the summaries of past sessions; its code opens nothing
+    any more and its tablets' logins end now.
+    """
+    from kit.logins import end_for_group
+
+    group.deleted_at = utcnow()
+    group.robot_id = None
+    end_for_group(db, group.id)
+    db.flush()
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def roster_warnings(cls: Classroom, robot_names: dict[str, str]) -> list[str]:
+    """What the facilitator should know about the groups (accepted, but likely a mistake)."""
+    warnings: list[str] = []
+    by_name: dict[str, list[Group]] = {}
+    by_robot: dict[str, list[Group]] = {}
+    for group in cls.groups:
+        by_name.setdefault(_same_name(group.name), []).append(group)
+        if group.robot_id:
+            by_robot.setdefault(group.robot_id, []).append(group)
+    for same in by_name.values():
+        if len(same) > 1:
+            warnings.append(_("%(n)s groupes s'appellent « %(name)s » : renommez-en un pour "
+                              "que les élèves reconnaissent le leur.",
+                              n=len(same), name=same[0].name))
+    for robot_id, sharing in by_robot.items():
+        if len(sharing) > 1:
+            warnings.append(_("%(robot)s est attribué à plusieurs groupes (%(groups)s) : leurs "
+                              "programmes iront au même robot.",
+                              robot=robot_names.get(robot_id, robot_id),
+                              groups=", ".join(g.name for g in sharing)))
+    return warnings
+
+
 def anonymise_class(db: DbSession, cls: Classroom) -> None:
     """End of a cycle: forget the pupils' first names, keep the counts and the figures."""
-    for group in cls.groups:
+    for group in cls.all_groups:
         group.members = [_("élève %(n)s", n=i + 1) for i in range(len(group.members))]
     cls.teacher_name = ""
 
@@ -96,7 +150,7 @@ def delete_class(db: DbSession, cls: Classroom) -> None:
     from kit.logins import end_for_class
     from kit.models import Event, PrintJob, ProgramVersion, Session
 
-    group_ids = [g.id for g in cls.groups]
+    group_ids = [g.id for g in cls.all_groups]
     cycle_ids = [c.id for c in cls.cycles]
     end_for_class(db, cls.id, group_ids)
     session_ids = list(db.scalars(select(Session.id).where(Session.cycle_id.in_(cycle_ids))))

@@ -10,7 +10,7 @@ block         fields
 box           ``size``: [x, y, z] mm; sits on the plate, centred on x/y
 cylinder      ``radius``, ``height`` mm; sits on the plate, centred on x/y
 sphere        ``radius`` mm; sits on the plate, centred on x/y
-text          ``text`` (1–20 characters), ``size`` (capital letter height, mm),
+text          ``text`` (1–40 characters), ``size`` (capital letter height, mm),
               ``height`` (thickness, mm), optional ``max_width`` (mm: longer text
               shrinks to fit); sits on the plate, centred on x/y
 translate     ``x``, ``y``, ``z`` mm; ``children``
@@ -44,7 +44,7 @@ MIN_SIZE_MM = 0.2
 MAX_OPERATIONS = 200
 MAX_DEPTH = 10
 MAX_SOLIDS = 400  # primitives after repeats are expanded
-MAX_TEXT = 20
+MAX_TEXT = 40  # a group's name (40 characters at most) is never cut
 CIRCLE_SEGMENTS = 48
 # why: 400 copies of a 20-letter text are allowed shapes but made ~1 million triangles in
 # 69 s of CPU; the estimate is checked before building, the real count after

@@ -84,9 +84,20 @@ def home():
     return home_page()
 
 
-def home_page() -> str:
+def home_page(code: str = "") -> str:
     return render_template("auth/home.html", join_form=JoinForm(), teacher_form=TeacherForm(),
-                           login_form=FacilitatorLoginForm())
+                           login_form=FacilitatorLoginForm(), code=code)
+
+
+@bp.get("/rejoindre")
+@public
+def join_page():
+    """Where a group's QR code leads: the code filled in, one tap on "Entrer" joins."""
+    if not _has_facilitator():
+        return redirect(url_for("auth.setup"))
+    # a code is letters and digits: anything else in the address is dropped, not shown
+    code = "".join(c for c in normalise_code(request.args.get("code", "")) if c.isalnum())
+    return home_page(code[:16])
 
 
 @bp.route("/premier-demarrage", methods=["GET", "POST"])
@@ -161,7 +172,8 @@ def join():
         if refused is not None:
             return refused
         code = normalise_code(form.code.data)
-        group = db().scalar(select(Group).where(Group.join_code == code))
+        group = db().scalar(select(Group).where(Group.join_code == code,
+                                                Group.deleted_at.is_(None)))
         if group is None:
             _failed("group")
         else:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from kit import throttle
 from kit.app import db, station
 from kit.i18n import _
-from kit.models import Classroom, School
+from kit.models import Classroom, Group, School
 from kit.roster import (
     RosterError,
     anonymise_class,
@@ -16,9 +16,14 @@ from kit.roster import (
     create_group,
     create_school,
     delete_class,
+    delete_group,
+    rename_group,
+    roster_warnings,
 )
 from kit.security import roles
+from kit.sessions import open_session_of
 from web.forms import ClassForm, GroupForm, SchoolForm
+from web.qr import join_url, qr_svg
 
 bp = Blueprint("facilitator", __name__, url_prefix="/animateur")
 
@@ -104,8 +109,10 @@ def classroom(class_id: int):
     from web.runner import cycle_view
 
     cls = _class_or_404(class_id)
+    robots = station().kit.robots
     return render_template("facilitator/classroom.html", cls=cls, group_form=GroupForm(),
-                           cycle=cycle_view(cls), robots=station().kit.robots)
+                           cycle=cycle_view(cls), robots=robots,
+                           warnings=roster_warnings(cls, {r.id: r.name for r in robots}))
 
 
 @bp.post("/classes/<int:class_id>/groupes")
@@ -130,11 +137,89 @@ def add_group(class_id: int):
     return redirect(url_for("facilitator.classroom", class_id=cls.id))
 
 
+def _group_or_404(group_id: int) -> Group:
+    group = db().get(Group, group_id)
+    if group is None or group.deleted_at is not None:
+        abort(404)
+    return group
+
+
+def _form_saw(group: Group, field: str) -> bool:
+    """The form names the group as it was shown; else it changed meanwhile (another tab,
+    another adult) and nothing is done, rather than renaming or deleting the wrong one."""
+    if request.form.get(field, "") == group.name:
+        return True
+    flash(_("Le groupe « %(name)s » a changé entre-temps : rechargez la page et "
+            "recommencez.", name=group.name), "error")
+    return False
+
+
+@bp.post("/groupes/<int:group_id>/renommer")
+@roles("facilitator")
+def rename(group_id: int):
+    group = _group_or_404(group_id)
+    if not _form_saw(group, "shown_name"):
+        return redirect(url_for("facilitator.classroom", class_id=group.class_id))
+    old = group.name
+    try:
+        rename_group(db(), group, request.form.get("name", ""))
+    except RosterError as exc:
+        db().rollback()
+        flash(str(exc), "error")
+    else:
+        db().commit()
+        flash(_("Groupe « %(old)s » renommé « %(name)s ».", old=old, name=group.name), "ok")
+    return redirect(url_for("facilitator.classroom", class_id=group.class_id))
+
+
+@bp.post("/groupes/<int:group_id>/supprimer")
+@roles("facilitator")
+def delete_group_(group_id: int):
+    group = _group_or_404(group_id)
+    if not _form_saw(group, "confirm"):
+        return redirect(url_for("facilitator.classroom", class_id=group.class_id))
+    delete_group(db(), group)
+    db().commit()
+    flash(_("Groupe « %(name)s » supprimé : son code ne marche plus, ce qu'il a fait reste "
+            "dans les chiffres.", name=group.name), "ok")
+    return redirect(url_for("facilitator.classroom", class_id=group.class_id))
+
+
+def _station_address() -> str:
+    """The address a tablet types: the laptop's address on the kit's network.
+
+    why: the facilitator often browses on the laptop itself (127.0.0.1), an address
+    that leads nowhere from a tablet.
+    """
+    from kit.cli import _lan_address
+
+    host = request.host
+    name, _sep, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    if name in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        host = f"{_lan_address()}:{port}" if port else _lan_address()
+    return f"{request.scheme}://{host}"
+
+
 @bp.get("/classes/<int:class_id>/codes")
 @roles("facilitator")
 def codes(class_id: int):
-    """The join codes, large enough for the projector."""
-    return render_template("facilitator/codes.html", cls=_class_or_404(class_id))
+    """The join codes, large enough for the projector, each with a QR code to scan."""
+    cls = _class_or_404(class_id)
+    address = _station_address()
+    return render_template("facilitator/codes.html", cls=cls, address=address,
+                           cycle_current=open_session_of(db(), cls),
+                           join_urls={g.id: join_url(address, g.join_code)
+                                      for g in cls.groups})
+
+
+@bp.get("/groupes/<int:group_id>/qr.svg")
+@roles("facilitator")
+def qr(group_id: int):
+    """The group's QR code: a tablet's camera opens the join page with the code filled."""
+    group = _group_or_404(group_id)
+    svg = qr_svg(join_url(_station_address(), group.join_code))
+    return current_app.response_class(svg, mimetype="image/svg+xml",
+                                      headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/classes/<int:class_id>/anonymiser")

@@ -100,7 +100,8 @@ def _start_object(group: Group, template_id: str | None) -> dict[str, Any]:
         tid, template = "name_tag", get_template("name_tag")
     spec = template["parameters"].get("name")
     if spec:
-        name = group.name[: spec.get("max_length", 12)]
+        # why: never cut ("Les Pingouins" lost its s): the text shrinks to fit (max_width)
+        name = group.name
         params: dict[str, Any] = {"name": name}
         fit = TEMPLATE_FIT.get(tid)
         if fit:  # make the plate long enough for the group's name, within the template's range
@@ -313,8 +314,11 @@ def preview(json_data: dict[str, Any]):
     except (ObjectError, WorkError) as exc:
         return _work_refused(exc, version=version.version)
     rd = out["report"]
+    # why: the preview's time is a rough guess from the volume; the pupil reads the one
+    # estimate the facilitator reads (the slicer's, on the print) once "Imprimer" is pressed
+    findings = [f for f in _pupil_findings(rd) if f["code"] != "estimate"]
     return _with_mesh({"version": version.version, "printable": rd["printable"],
-                       "findings": _pupil_findings(rd), "extents_mm": rd["extents_mm"],
+                       "findings": findings, "extents_mm": rd["extents_mm"],
                        "triangles": rd["triangles"], "printer": _bed(cfg)}, out["mesh_json"])
 
 
@@ -492,7 +496,8 @@ def queue_page():
                            running=_job_rows(running), finished=_job_rows(finished[:40]),
                            plates=plates, plate_groups=plate_groups,
                            printers=service().statuses(), state_label=state_label,
-                           worker_error=service().last_error)
+                           worker_error=service().last_error,
+                           printer_names={p.id: p.name for p in station().kit.printers})
 
 
 def _job_or_404(job_id: int) -> PrintJob:

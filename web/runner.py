@@ -141,7 +141,7 @@ def summary(session_id: int):
 @roles("facilitator")
 def robot(group_id: int):
     group = db().get(Group, group_id)
-    if group is None:
+    if group is None or group.deleted_at is not None:
         abort(404)
     try:
         assign_robot(db(), group, request.form.get("robot_id") or None, station().kit)
@@ -153,4 +153,11 @@ def robot(group_id: int):
     target = request.form.get("next") or ""
     if not target.startswith("/animateur/"):
         target = url_for("facilitator.classroom", class_id=group.class_id)
+    if target != url_for("facilitator.classroom", class_id=group.class_id):
+        # why: the class page lists these warnings itself; the session page does not
+        from kit.roster import roster_warnings
+
+        names = {r.id: r.name for r in station().kit.robots}
+        for warning in roster_warnings(group.classroom, names):
+            flash(warning, "warn")
     return redirect(target)

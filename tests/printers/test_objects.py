@@ -70,7 +70,7 @@ def test_text_with_accents_is_raised_letters() -> None:
      "Bloc « pavé » \\(b7\\) : chaque côté doit mesurer entre 0.2 et 250"),
     ({"block": "cylinder", "id": "c1", "radius": 5},
      "Bloc « cylindre » \\(c1\\) : il manque « hauteur »"),
-    ({"block": "text", "id": "t1", "text": "x" * 30},
+    ({"block": "text", "id": "t1", "text": "x" * 41},
      "Bloc « texte » \\(t1\\) : « texte » est trop long"),
     ({"block": "text", "id": "t2", "text": "字"}, "La lettre « 字 » n'existe pas"),
     ({"block": "box", "size": [5, 5, 5], "colour": "red"},
@@ -128,7 +128,8 @@ def test_block_catalog_for_the_editor() -> None:
 
     catalog = block_catalog()
     assert catalog["difference"]["label"] == "enlever"
-    assert catalog["text"]["schema"]["properties"]["text"]["maxLength"] == 20
+    # a group's name (40 characters at most) is never cut
+    assert catalog["text"]["schema"]["properties"]["text"]["maxLength"] == 40
 
 
 # -- complexity budget (issue 13) --------------------------------------------------------

@@ -150,7 +150,7 @@ def test_facilitator_page_shows_the_same_figures(client, cycle_data):
     html = unescape(resp.get_data(as_text=True))
     assert '<p class="kf" data-key="pupils"><strong>5</strong>' in html
     assert '<p class="kf" data-key="schools"><strong>1</strong>' in html
-    assert "1 filles · 1 garçons · 3 non renseigné(s)" in html
+    assert "1 filles · 1 garçons · 3 non renseignés" in html
     assert "2 de programmation · 1 d'impression 3D" in html
 
     everything = client.get("/animateur/chiffres/").get_data(as_text=True)

@@ -85,6 +85,33 @@
     }, Math.random() * 700);
   }
 
+  // "Quitter" on a pupil's tablet: it submits only after being held (an adult's gesture);
+  // a plain tap says so instead.
+  document.querySelectorAll("button[data-hold-ms]").forEach((button) => {
+    const ms = Number(button.dataset.holdMs) || 1500;
+    let timer = null;
+    let held = false;
+    const cancel = () => {
+      clearTimeout(timer); timer = null; button.classList.remove("holding");
+    };
+    button.addEventListener("pointerdown", () => {
+      held = false; button.classList.add("holding");
+      timer = setTimeout(() => { held = true; cancel(); button.form.submit(); }, ms);
+    });
+    ["pointerup", "pointerleave", "pointercancel"].forEach((t) => button.addEventListener(t, cancel));
+    button.addEventListener("contextmenu", (e) => e.preventDefault());
+    button.addEventListener("click", (e) => {
+      e.preventDefault();  // only the held finger submits (once)
+      if (!held) button.title = button.dataset.holdHint;
+    });
+  });
+
+  // The kit's robot names by id, given by the page (facilitators read names, not ids).
+  function robotNames() {
+    const el = document.getElementById("robot-names");
+    return el ? JSON.parse(el.textContent) : {};
+  }
+
   // "Stop every robot": any button with data-stop-all, on any facilitator page.
   document.querySelectorAll("[data-stop-all]").forEach((button) => {
     button.addEventListener("click", async () => {
@@ -94,8 +121,10 @@
         const res = await api("POST", "/api/v1/robots/stop-all");
         const failed = Object.entries(res.robots).filter(([, r]) => !r.ok);
         out.textContent = (failed.length ? "⚠️ " : "✅ ") + button.dataset.done +
-          " (" + res.elapsed_s + " s)" +
-          (failed.length ? " — " + failed.map(([id, r]) => id + " : " + r.message).join(", ") : "");
+          " (" + new Intl.NumberFormat(document.documentElement.lang || "fr").format(
+            Math.round(res.elapsed_s * 1000)) + " ms)" +
+          (failed.length ? " — " + failed.map(([id, r]) =>
+            (robotNames()[id] || id) + " : " + r.message).join(", ") : "");
         out.className = "flash " + (failed.length ? "flash-error" : "flash-ok");
         // the page's own views (runner.js) show the robots stopped without waiting for live
         document.dispatchEvent(new CustomEvent("mallette:robots-stopped", { detail: res }));

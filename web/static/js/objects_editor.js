@@ -165,6 +165,12 @@ function renderPrints(jobs) {
     head.className = "print-head";
     head.textContent = job.icon + " " + job.title + " — " + job.label;
     li.append(head);
+    if (job.estimate && !["refused", "failed", "cancelled"].includes(job.state)) {
+      const est = document.createElement("p");
+      est.className = "print-estimate";
+      est.textContent = "⏱️ " + job.estimate;
+      li.append(est);
+    }
     if (job.state === "printing") {
       const bar = document.createElement("progress");
       bar.max = 100; bar.value = job.progress;

@@ -222,7 +222,23 @@
       grid: { spacing: 40, length: 2, colour: "#e0e0e0", snap: true },
     });
     objectToWorkspace(options.object || null, workspace);
+    workspace.addChangeListener(function (e) { letSizeWin(workspace, e); });
     return workspace;
+  }
+
+  /* why: a template's text carries a hidden max_width (the name shrinks to fit its tag);
+     it also undid every size the pupil chose (8 → 30 showed the same letters). Once the
+     pupil sets the size, that size wins: the hidden limit goes. */
+  function letSizeWin(workspace, e) {
+    if (e.type !== Blockly.Events.BLOCK_CHANGE || e.element !== "field" || e.name !== "SIZE") return;
+    var block = workspace.getBlockById(e.blockId);
+    if (!block || block.type !== "obj_text" || !block.data) return;
+    try {
+      var extra = JSON.parse(block.data);
+      if (!("max_width" in extra)) return;
+      delete extra.max_width;
+      block.data = Object.keys(extra).length ? JSON.stringify(extra) : null;
+    } catch (err) { /* not ours */ }
   }
 
   define();
