@@ -62,10 +62,31 @@ def compile_catalogs() -> None:
 
 @lru_cache(maxsize=4)
 def _catalog(lang: str) -> NullTranslations:
-    if lang == DEFAULT_LANGUAGE:
-        return NullTranslations()
+    # why French has a catalog too: its source strings need no translation, but French
+    # puts 0 in the singular ("0 défi réussi"); its catalog holds the plural messages only
     compile_catalogs()
     return Translations.load(str(TRANSLATIONS_DIR), [lang], domain="messages")
+
+
+def refresh_french_plurals() -> int:
+    """Write ``fr/LC_MESSAGES/messages.po``: every plural message of ``messages.pot``
+    with French's own plural rule (run after ``pybabel update``); returns their count."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    with (TRANSLATIONS_DIR / "messages.pot").open("rb") as f:
+        template = read_po(f)
+    french = Catalog(locale="fr", project="mallette", fuzzy=False)
+    for message in template:
+        if isinstance(message.id, tuple):  # CLDR's French: one (0 and 1), many, other
+            singular, plural = message.id
+            forms = (singular,) + (plural,) * (french.num_plurals - 1)
+            french.add(message.id, string=forms, locations=message.locations)
+    path = TRANSLATIONS_DIR / "fr" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, french, width=76, omit_header=False)
+    return len([m for m in french if m.id])
 
 
 def gettext(msgid: str, **params: object) -> str:

@@ -21,7 +21,7 @@ import manifold3d
 import numpy as np
 import trimesh
 
-from kit.i18n import _
+from kit.i18n import _, ngettext
 from printers.profiles import PrinterProfile
 from printers.slicing import SlicerError, SlicerUnavailableError, slice_one
 
@@ -296,8 +296,9 @@ def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate
             "floating", "blocking",
             _("Un morceau de l'objet flotte en l'air : il faut qu'il touche le plateau ou le "
               "reste de l'objet."),
-            _("%(n)s corps séparé(s) ne repose(nt) pas sur le plateau (z min = %(z).1f mm).",
-              n=len(floating), z=float(floating.min()))))
+            ngettext("%(num)s corps séparé ne repose pas sur le plateau (z min = %(z).1f mm).",
+                     "%(num)s corps séparés ne reposent pas sur le plateau (z min = %(z).1f mm).",
+                     len(floating), z=float(floating.min()))))
     elif len(body_floors) > 1:
         findings.append(Finding(
             "bodies", "warning",

@@ -16,7 +16,7 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from kit.i18n import _
+from kit.i18n import _, ngettext
 from printers.checks import check_mesh
 from printers.gcode import GcodeError, check_gcode_file
 from printers.importing import MeshImportError, load_mesh_file
@@ -199,10 +199,12 @@ def plate_command(objects: tuple[str, ...], printer_id: str, kit_file: Path | No
             result = slice_plate(plate, profile, out_dir / f"plate-{n}.gcode")
             render_plate_png(plate, profile, out_dir / f"plate-{n}.png")
             minutes = round((result.print_time_s or 0) / 60)
-            click.echo(_("Plateau %(n)s : %(count)s objet(s) (%(groups)s), environ %(min)s min, "
-                         "%(g)s g -> %(file)s", n=n, count=len(plate.placements),
-                         groups=", ".join(plate.groups), min=minutes, g=result.filament_g,
-                         file=result.gcode_path))
+            click.echo(ngettext("Plateau %(plate)s : %(num)s objet (%(groups)s), environ "
+                                "%(min)s min, %(g)s g -> %(file)s",
+                                "Plateau %(plate)s : %(num)s objets (%(groups)s), environ "
+                                "%(min)s min, %(g)s g -> %(file)s", len(plate.placements),
+                                plate=n, groups=", ".join(plate.groups), min=minutes,
+                                g=result.filament_g, file=result.gcode_path))
     except (PlateError, SlicerError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_NOT_PRINTABLE)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from kit import events
 from kit.app import db, error_response, station
-from kit.i18n import _, current_language
+from kit.i18n import _, current_language, ngettext
 from kit.models import Group, PrintJob, ProgramVersion
 from kit.printing import (
     PrintPlate,
@@ -622,9 +622,11 @@ def gcode_upload():
     if not report.ok:
         status = 422
         if request.accept_mimetypes.best == "application/json":
-            return error_response(422, _("G-code refusé : %(n)s problème(s) pour l'imprimante "
-                                         "« %(p)s ».", n=len(report.violations) +
-                                         report.more_violations, p=cfg.name),
+            problems = len(report.violations) + report.more_violations
+            return error_response(422, ngettext("G-code refusé : %(num)s problème pour "
+                                                "l'imprimante « %(p)s ».",
+                                                "G-code refusé : %(num)s problèmes pour "
+                                                "l'imprimante « %(p)s ».", problems, p=cfg.name),
                                   violations=[{"line": v.line, "command": v.command,
                                                "message": v.message}
                                               for v in report.violations])

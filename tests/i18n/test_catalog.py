@@ -93,3 +93,20 @@ def test_station_speaks_english() -> None:
         assert i18n._("Séance %(n)s", n=3) == "Session 3"
     finally:
         i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+def test_french_puts_zero_in_the_singular() -> None:
+    """French's own catalog holds every plural message of the template (kit.i18n
+    refresh_french_plurals): "0 défi réussi", not "0 défis réussis"."""
+    from kit import i18n
+
+    french = _load(ROOT / "web" / "translations" / "fr" / "LC_MESSAGES" / "messages.po")
+    plurals = {m.id for m in _load(POT) if isinstance(m.id, tuple)}
+    assert plurals and plurals <= {m.id for m in french if m.id}, \
+        "run kit.i18n.refresh_french_plurals() after pybabel update"
+    i18n._catalog.cache_clear()
+    i18n.set_language("fr")
+    words = ("%(num)s défi réussi", "%(num)s défis réussis")
+    assert words in plurals
+    assert [i18n.ngettext(*words, n) for n in (0, 1, 2)] == [
+        "0 défi réussi", "1 défi réussi", "2 défis réussis"]

@@ -164,7 +164,7 @@ def test_plate_command_batches_files(files: dict[str, Path], tmp_path: Path,
         "plate", f"Les Lynx={files['part']}", f"Les Pandas={files['object']}",
         "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Plateau 1 : 2 objet(s) (Les Lynx, Les Pandas)" in result.output
+    assert "Plateau 1 : 2 objets (Les Lynx, Les Pandas)" in result.output
     assert (out / "plate-1.gcode").is_file() and (out / "plate-1.png").is_file()
     result = CliRunner().invoke(print_group, ["plate", str(files["big"]), "--out", str(out)])
     assert result.exit_code == 1 and "trop grand" in result.output
