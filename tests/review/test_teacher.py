@@ -162,6 +162,6 @@ def test_a_new_class_with_no_group_yet(app, client):
     as_teacher(client, class_id)
     html = client.get("/enseignant/").get_data(as_text=True)
     assert "Aucun groupe pour l&#39;instant." in html or "Aucun groupe pour l'instant." in html
-    assert "0 séances faites sur 10." in html
+    assert "0 séance faite sur 10." in html
     rows = client.get("/enseignant/export.csv").data.decode("utf-8-sig").splitlines()
     assert len(rows) == 1  # the header only
