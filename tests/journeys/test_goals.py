@@ -14,7 +14,6 @@ from lessons.loader import lesson_files, load_file
 
 TABLET = {"width": 1024, "height": 768}
 CYCLE = Path(__file__).resolve().parents[2] / "lessons" / "cycle"
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 # What the group wrote in session 2 (before "Le carré de Robi" of session 3).
 EARLIER = {"version": 1, "main": [{"block": "turn", "direction": "right", "degrees": 90},
                                   {"block": "move", "direction": "forward", "distance_cm": 40}]}
@@ -118,7 +117,7 @@ def test_an_icon_that_is_a_word_is_refused_with_a_french_message(tmp_path):
     assert "doit être un emoji" in errors[0]
 
 
-def test_goal_on_mat_starter_and_end_of_run(browser, live_server, app, seeded):
+def test_goal_on_mat_starter_and_end_of_run(browser, live_server, app, seeded, output_dir):
     _class_in_session_three(app, seeded)
     page, errors = _pupil(browser, live_server, seeded)
 
@@ -172,8 +171,7 @@ def test_goal_on_mat_starter_and_end_of_run(browser, live_server, app, seeded):
     _result_says(page, "Le robot est arrivé !")
     stop = _drawn(page)["stop"]
     assert stop == {"col": 1, "row": 1, "kind": "arrived"}
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "objectif-defi.png"))
+    page.screenshot(path=str(output_dir / "objectif-defi.png"))  # docs/img/objectif-defi.png
 
     # all the versions are still there: ↩ twice goes back past the starter to session 2
     page.locator("#btn-undo").click()
