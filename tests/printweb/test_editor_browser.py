@@ -103,3 +103,37 @@ def _walk(node):
     yield node
     for child in node.get("children", []):
         yield from _walk(child)
+
+
+def test_a_refused_print_is_no_success_and_frees_the_printer_message(
+        browser, live_server, app, seeded, prusa_slicer):
+    """After "Imprimer" the pupil reads that the challenge waits for the facilitator (no 🏆
+    yet); a second "Imprimer" says the first object is not printed yet, and that message
+    goes as soon as the facilitator refuses the first one."""
+    _open_printing_session(app, seeded)
+    page = browser.new_page(viewport=TABLET, has_touch=True)
+    page.goto(live_server.url + "/")
+    page.fill("#join-code", seeded["join_code"])
+    page.get_by_role("button", name="Entrer").click()
+    page.wait_for_url("**/groupe/")
+    page.get_by_text("Construire mon objet").click()
+    page.wait_for_function(
+        "() => document.getElementById('preview-state').textContent.includes('peut être imprimé')",
+        timeout=30000)
+    page.get_by_role("button", name="Imprimer").click()
+    page.wait_for_function(
+        "() => document.querySelector('#prints li[data-state=\"submitted\"]') !== null",
+        timeout=60000)
+    assert "🏆" not in page.locator("#result").inner_text()
+    page.get_by_role("button", name="Imprimer").click()
+    page.wait_for_function(
+        "() => document.getElementById('result').textContent.includes('pas encore imprimé')",
+        timeout=30000)
+    with app.extensions["mallette"].sessions() as db:
+        job = db.scalars(select(PrintJob)).one()
+        app.extensions["mallette_printing"].refuse(db, job, "Trop de plastique")
+        db.commit()
+    page.wait_for_function("() => document.getElementById('result').hidden", timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector('#prints li[data-state=\"refused\"]') !== null")
+    page.close()

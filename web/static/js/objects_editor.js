@@ -12,14 +12,16 @@ const T = {
         noPrevious: "Pas de version plus ancienne.", back: "Version précédente chargée",
         importing: "La station lit ton fichier…", end: "fin vers", left: "encore",
         offline: "L'imprimante ne répond plus : ton objet est gardé, on attend qu'elle revienne.",
-        reason: "Pourquoi :", none: "Pas encore d'impression.", min: "min" },
+        reason: "Pourquoi :", none: "Pas encore d'impression.", min: "min",
+        whenAccepted: "Le défi sera réussi quand l'animateur aura accepté ton objet." },
   en: { building: "The station is building your object…", ok: "Your object can be printed!",
         notOk: "Your object cannot be printed yet.", sent: "Sent! The facilitator will look at it.",
         checking: "The station is checking your object…", network: "The station does not answer. Try again.",
         noPrevious: "No older version.", back: "Previous version loaded",
         importing: "The station is reading your file…", end: "ends around", left: "still",
         offline: "The printer does not answer: your object is kept until it comes back.",
-        reason: "Why:", none: "No print yet.", min: "min" },
+        reason: "Why:", none: "No print yet.", min: "min",
+        whenAccepted: "The challenge is passed once the facilitator accepts your object." },
 }[lang];
 const ICONS = { ok: "✅", warning: "⚠️", blocking: "⛔" };
 
@@ -28,7 +30,8 @@ const result = document.getElementById("result");
 const verdict = document.getElementById("verdict");
 const state = document.getElementById("preview-state");
 
-function show(kind, text) {
+function show(kind, text, cause) {
+  result.dataset.cause = cause || "";  // "busy": a print of the group was still going on
   result.hidden = false;
   result.className = "result " + kind;
   result.textContent = text;
@@ -97,13 +100,15 @@ async function print() {
     version = out.version;
     showFindings(out.findings);
     const c = out.challenge;
-    show("ok", "🖨️ " + T.sent + (c ? (c.passed ? " 🏆 " : " 💡 ") + c.message : ""));
+    // why no 🏆 yet: a print challenge is passed only once the facilitator accepts the print
+    show("ok", "🖨️ " + T.sent + (c ? (c.passed ? " ⏳ " + T.whenAccepted : " 💡 " + c.message) : ""));
     await loadPrints();
   } catch (err) {
     const data = err.data || {};
     if (data.findings) showFindings(data.findings);
     const c = data.challenge;
-    show("error", "🧐 " + (err.message || T.network) + (c && c.message ? " 💡 " + c.message : ""));
+    show("error", "🧐 " + (err.message || T.network) + (c && c.message ? " 💡 " + c.message : ""),
+         err.status === 409 ? "busy" : "");
     highlight(data.block_id);
   }
 }
@@ -146,7 +151,13 @@ function timeOf(iso) {
   return d.toLocaleTimeString(lang === "en" ? "en-GB" : "fr-FR", { hour: "2-digit", minute: "2-digit" });
 }
 
+const ACTIVE = ["submitted", "approved", "sliced", "queued", "printing"];
 function renderPrints(jobs) {
+  // "your previous object is not printed yet" goes once it is printed, refused or cancelled
+  if (result.dataset.cause === "busy" && !jobs.some((job) => ACTIVE.includes(job.state))) {
+    result.hidden = true;
+    result.dataset.cause = "";
+  }
   const list = document.getElementById("prints");
   list.innerHTML = "";
   if (!jobs.length) {
