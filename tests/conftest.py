@@ -84,6 +84,22 @@ def csrf_token(client, path: str = "/") -> str:
     return match.group(1)
 
 
+def join_with_code(page, url: str, code: str, then: str | None = "Programmer", *,
+                   tap: bool = False) -> None:
+    """A tablet joins its group with the code, as a pupil does on the home page, then
+    opens ``then`` ("Programmer", "Construire mon objet") and waits for its blocks."""
+    page.goto(url + "/")
+    page.fill("#join-code", code)
+    enter = page.get_by_role("button", name="Entrer")
+    enter.tap() if tap else enter.click()
+    page.wait_for_url("**/groupe/")
+    if then is None:
+        return
+    link = page.get_by_text(then)
+    link.tap() if tap else link.click()
+    page.wait_for_function("() => window.malletteWorkspace !== undefined")
+
+
 class LiveServer:
     def __init__(self, app, port: int):
         self.app = app

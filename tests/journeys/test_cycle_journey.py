@@ -10,6 +10,8 @@ import re
 
 import httpx
 
+from tests.conftest import join_with_code
+
 TABLET = {"width": 800, "height": 1280}
 
 
@@ -47,12 +49,7 @@ def test_facilitator_pupils_teacher(browser, live_server, seeded, output_dir):
 
     # the group joins on its tablet and passes "Premiers pas"
     pupil = browser.new_page(viewport=TABLET, has_touch=True)
-    pupil.goto(url + "/")
-    pupil.fill("#join-code", code)
-    pupil.get_by_role("button", name="Entrer").tap()
-    pupil.wait_for_url("**/groupe/")
-    pupil.get_by_text("Programmer").tap()
-    pupil.wait_for_function("() => window.malletteWorkspace !== undefined")
+    join_with_code(pupil, url, code, tap=True)
     pupil.select_option("#challenge", "s1-tout-droit")
     pupil.evaluate("""() => MalletteBlocks.programToWorkspace(
         {version: 1, main: [{block: 'move', direction: 'forward', distance_cm: 60}]},

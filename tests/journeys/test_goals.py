@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lessons.goals import goal_marks
 from lessons.loader import lesson_files, load_file
+from tests.conftest import join_with_code
 
 TABLET = {"width": 1024, "height": 768}
 CYCLE = Path(__file__).resolve().parents[2] / "lessons" / "cycle"
@@ -46,12 +47,7 @@ def _pupil(browser, live_server, seeded):
     page = browser.new_page(viewport=TABLET, has_touch=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_server.url + "/")
-    page.fill("#join-code", seeded["join_code"])
-    page.get_by_role("button", name="Entrer").click()
-    page.wait_for_url("**/groupe/")
-    page.get_by_text("Programmer").click()
-    page.wait_for_function("() => window.malletteWorkspace !== undefined")
+    join_with_code(page, live_server.url, seeded["join_code"])
     return page, errors
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import csrf_token, login_as
+from tests.conftest import csrf_token, join_with_code, login_as
 
 TABLET = {"width": 1024, "height": 768}
 TABLET_WIDE = {"width": 1280, "height": 800}
@@ -44,12 +44,7 @@ def _join(browser, url: str, code: str, viewport: dict = TABLET):  # noqa: ANN20
     """A tablet (its own browser context: its own storage) joins with the group code."""
     context = browser.new_context(viewport=viewport, has_touch=True)
     page = context.new_page()
-    page.goto(url + "/")
-    page.fill("#join-code", code)
-    page.get_by_role("button", name="Entrer").tap()
-    page.wait_for_url("**/groupe/")
-    page.get_by_text("Programmer").tap()
-    page.wait_for_function("() => window.malletteWorkspace !== undefined")
+    join_with_code(page, url, code, tap=True)
     return context, page
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kit.models import Event, ProgramVersion
+from tests.conftest import join_with_code
 
 TABLET = {"width": 1280, "height": 800}
 
@@ -66,12 +67,7 @@ def test_forward_turn_forward_with_blocks(browser, live_server, app, seeded, out
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: None if r.url.startswith((live_server.url, "data:", "blob:"))
             else outside.append(r.url))
-    page.goto(live_server.url + "/")
-    page.fill("#join-code", seeded["join_code"])
-    page.get_by_role("button", name="Entrer").click()
-    page.wait_for_url("**/groupe/")
-    page.get_by_text("Programmer").click()
-    page.wait_for_function("() => window.malletteWorkspace !== undefined")
+    join_with_code(page, live_server.url, seeded["join_code"])
     page.select_option("#challenge", "s1-le-virage")
     # build "avancer, tourner, avancer" by dragging blocks out of the toolbox
     for n, block in enumerate(("move", "turn", "move"), start=1):

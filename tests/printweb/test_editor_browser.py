@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kit.models import PrintJob
+from tests.conftest import join_with_code
 
 TABLET = {"width": 1280, "height": 800}
 
@@ -25,12 +26,8 @@ def test_object_editor_preview_and_submit(browser, live_server, app, seeded, out
     page = browser.new_page(viewport=TABLET, has_touch=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_server.url + "/")
-    page.fill("#join-code", seeded["join_code"])
-    page.get_by_role("button", name="Entrer").click()
-    page.wait_for_url("**/groupe/")
-    page.get_by_text("Construire mon objet").click()
-    page.wait_for_function("() => window.malletteWorkspace && window.mallettePreview")
+    join_with_code(page, live_server.url, seeded["join_code"], "Construire mon objet")
+    page.wait_for_function("() => window.mallettePreview !== undefined")
     # the toolbox is the lesson's: shapes, placing and combining, labelled in French
     categories = page.locator(".blocklyToolboxCategory").all_inner_texts()
     assert [c.strip() for c in categories] == ["Formes", "Placer", "Combiner"]
@@ -112,11 +109,7 @@ def test_a_refused_print_is_no_success_and_frees_the_printer_message(
     goes as soon as the facilitator refuses the first one."""
     _open_printing_session(app, seeded)
     page = browser.new_page(viewport=TABLET, has_touch=True)
-    page.goto(live_server.url + "/")
-    page.fill("#join-code", seeded["join_code"])
-    page.get_by_role("button", name="Entrer").click()
-    page.wait_for_url("**/groupe/")
-    page.get_by_text("Construire mon objet").click()
+    join_with_code(page, live_server.url, seeded["join_code"], "Construire mon objet")
     page.wait_for_function(
         "() => document.getElementById('preview-state').textContent.includes('peut être imprimé')",
         timeout=30000)
