@@ -105,12 +105,17 @@ class _Task:
 
 
 # -- inside a worker -------------------------------------------------------------------
-def worker_main(fd: int, memory_bytes: int) -> None:
+def worker_main(fd: int, memory_bytes: int, tasks_module: str) -> None:
     """A worker's life (its own session, started by :class:`_Slot`): warm up, cap memory,
-    then run tasks one at a time until told to stop or the station goes away."""
+    then run tasks one at a time until told to stop or the station goes away.
+
+    ``tasks_module`` offers ``warm_up()`` and ``run(name, args, language)``; named, not
+    imported here, so that the pool stays below the tasks it runs (printers.tasks)."""
+    import importlib
+
     conn = Connection(fd)
     os.nice(5)  # why: on two cores the station's own threads (every other tablet) come first
-    from printers import tasks
+    tasks = importlib.import_module(tasks_module)
 
     tasks.warm_up()
     if memory_bytes:
@@ -173,7 +178,8 @@ class _Slot:
                    PYTHONPATH=os.pathsep.join(
                        [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
         code = (f"from printers.workers import worker_main; "
-                f"worker_main({theirs.fileno()}, {self.pool.memory_bytes})")
+                f"worker_main({theirs.fileno()}, {self.pool.memory_bytes}, "
+                f"{self.pool.tasks_module!r})")
         with theirs:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", code], pass_fds=(theirs.fileno(),), env=env,
@@ -281,8 +287,10 @@ class WorkerPool:
     """``size`` worker processes, a bounded queue, time limits per task, cancel by key."""
 
     def __init__(self, size: int = DEFAULT_WORKERS, *, memory_mb: int = DEFAULT_MEMORY_MB,
-                 queue_size: int = DEFAULT_QUEUE) -> None:
+                 queue_size: int = DEFAULT_QUEUE,
+                 tasks_module: str = "printers.tasks") -> None:
         self.size = max(1, size)
+        self.tasks_module = tasks_module
         self.memory_bytes = max(0, memory_mb) * 2**20
         self.queue_size = queue_size
         self.stopping = False
