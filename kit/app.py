@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
+from ground.config import KitConfig, load_kit
+from ground.i18n import LANGUAGES, TRANSLATIONS_DIR, _, compile_catalogs
 from kit import db as kitdb
 from kit.boundary import BadInput, BoundedInt, StationJSONProvider, TooLarge, check_body
-from kit.config import KitConfig, load_kit
-from kit.i18n import LANGUAGES, TRANSLATIONS_DIR, _, compile_catalogs
 from kit.robot_service import RobotService
 from kit.security import enforce
 

@@ -20,7 +20,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from kit.i18n import _
+from ground.i18n import _
 
 #: No program or object comes near this (a program's blocks nest 8 deep, an object's 10).
 MAX_JSON_DEPTH = 64

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from kit.i18n import _, set_language
+from ground.i18n import _, set_language
+from ground.yamlfile import FileError
 from kit.live import MAX_STREAMS
-from kit.yamlfile import FileError
 
 DEFAULT_DATA = Path(os.environ.get("MALLETTE_DATA", Path.home() / ".local/share/mallette"))
 
@@ -27,7 +27,7 @@ def main(lang: str | None) -> None:
 
 
 def _load_kit_or_exit(kit_file: Path | None):
-    from kit.config import load_kit
+    from ground.config import load_kit
 
     try:
         return load_kit(kit_file)
@@ -144,7 +144,7 @@ def demo(port: int, host: str, data_dir: Path, no_serve: bool) -> None:
 @click.option("--timeout", default=3.0, show_default=True, type=float)
 def check(kit_file: Path, as_json: bool, timeout: float) -> None:
     """Vérifie kit.yaml puis le matériel (0 : tout va bien, 1 : problème, 2 : invalide)."""
-    from kit.config import load_kit
+    from ground.config import load_kit
     from kit.probe import probe_kit
 
     try:

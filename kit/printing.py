@@ -35,9 +35,9 @@ from sqlalchemy import JSON, DateTime, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
+from ground.config import KitConfig, PrinterConfig
+from ground.i18n import _
 from kit import events
-from kit.config import KitConfig, PrinterConfig
-from kit.i18n import _
 from kit.models import Base, Event, Group, PrintJob, utcnow
 from printers.checks import CheckReport
 from printers.octoprint import (

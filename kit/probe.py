@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from kit.config import KitConfig, PrinterConfig
-from kit.i18n import _
+from ground.config import KitConfig, PrinterConfig
+from ground.i18n import _
 
 
 def _printer_status(printer: PrinterConfig, timeout: float) -> tuple[bool, str]:

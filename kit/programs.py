@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from ground.i18n import _
 from kit import events
-from kit.i18n import _
 from kit.models import Group, ProgramVersion, Session
 from lessons.challenges import ChallengeResult, check_challenge
 from robots.program import count_blocks, validate_program

@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from ground.i18n import _, ngettext
 from kit import events as ev
-from kit.i18n import _, ngettext
 from kit.models import Classroom, Event, Group, Session
 from kit.sessions import class_cycle, curriculum_for
 from kit.verdicts import as_utc, job_decisions, passes

@@ -27,8 +27,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from ground.i18n import _
 from kit import events as ev
-from kit.i18n import _
 from kit.models import Classroom, Event, Group, Session
 from kit.verdicts import as_utc, passes
 

@@ -17,8 +17,8 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kit.config import KitConfig
-from kit.i18n import _
+from ground.config import KitConfig
+from ground.i18n import _
 from kit.live import broker
 from robots.drivers import RobotDriver, RobotError, Stage, Status, StatusEvent
 from robots.fleet import Fleet

@@ -12,7 +12,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from kit.i18n import _
+from ground.i18n import _
 from kit.models import Classroom, Cycle, Group, School, utcnow
 from kit.security import new_access_code, new_join_code
 

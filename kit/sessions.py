@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from ground.i18n import _
 from kit import events
-from kit.i18n import _
 from kit.models import Classroom, Cycle, Event, Group, Session, utcnow
 from kit.verdicts import as_utc, passes
 from lessons.cycle import DEFAULT_CYCLE_DIR, load_cycle

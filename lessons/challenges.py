@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kit.i18n import _, current_language
+from ground.i18n import _, current_language
 from lessons.schema import Challenge, Mat
 from robots.program import ProgramError, blocks_used, count_blocks, label, validate_program
 from robots.simulator import simulate

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kit.i18n import _
+from ground.i18n import _
 from lessons.schema import (
     COLOURS,
     HEADINGS,

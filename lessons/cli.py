@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from kit.i18n import _, ngettext, set_language
+from ground.i18n import _, ngettext, set_language
 from lessons.cycle import DEFAULT_CYCLE_DIR, CycleError, load_cycle, validate_cycle
 from robots.program import count_blocks, label
 

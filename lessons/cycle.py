@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.i18n import _
+from ground.i18n import _
 from lessons.challenges import check_challenge
 from lessons.checks import check_session
 from lessons.loader import LessonError, LoadedFile, lesson_files, load_file

@@ -1,5 +1,5 @@
 """Read lesson files, keeping the line of every field, and report problems as
-``file:line: field: message`` (French by default, through :func:`kit.i18n._`).
+``file:line: field: message`` (French by default, through :func:`ground.i18n._`).
 
 PyYAML composes the document into nodes that carry their position; we record
 the line of each key and list item under its path (``("challenges", 0, "id")``)
@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kit.i18n import _
-from kit.yamlfile import field_name
+from ground.i18n import _
+from ground.yamlfile import field_name
 from lessons.schema import Session
 
 Path_ = tuple[str | int, ...]

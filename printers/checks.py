@@ -21,7 +21,7 @@ import manifold3d
 import numpy as np
 import trimesh
 
-from kit.i18n import _, ngettext
+from ground.i18n import _, ngettext
 from printers.profiles import PrinterProfile
 from printers.slicing import SlicerError, SlicerUnavailableError, slice_one
 

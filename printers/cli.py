@@ -16,7 +16,7 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from kit.i18n import _, ngettext
+from ground.i18n import _, ngettext
 from printers.checks import check_mesh
 from printers.gcode import GcodeError, check_gcode_file
 from printers.importing import MeshImportError, load_mesh_file

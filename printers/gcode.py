@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.i18n import _
+from ground.i18n import _
 from printers.profiles import PrinterProfile
 
 MAX_GCODE_BYTES = 200 * 1024 * 1024

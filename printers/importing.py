@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from kit.i18n import _
+from ground.i18n import _
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_TRIANGLES = 500_000

@@ -36,7 +36,7 @@ import numpy as np
 import trimesh
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kit.i18n import _
+from ground.i18n import _
 from printers.text import TextError, text_faces, text_outline
 
 MAX_SIZE_MM = 250.0

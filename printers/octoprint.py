@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from kit.i18n import _
+from ground.i18n import _
 
 DEFAULT_TIMEOUT = 10.0
 UPLOAD_TIMEOUT = 60.0

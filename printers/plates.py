@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from kit.i18n import _
+from ground.i18n import _
 from printers.profiles import PrinterProfile
 from printers.slicing import SliceResult, slice_placed
 from printers.text import FONT_CANDIDATES

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.i18n import _
+from ground.i18n import _
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -45,7 +45,7 @@ BUILTIN_PROFILES: dict[str, PrinterProfile] = {
 
 
 def profile_from_kit_printer(entry: dict[str, Any]) -> PrinterProfile:
-    """A profile from one ``printers:`` entry of kit.yaml (kit.config's PrinterConfig dump).
+    """A profile from one ``printers:`` entry of kit.yaml (ground.config's PrinterConfig dump).
 
     kit.yaml names: ``build_volume: {x, y, z}``, ``margin_mm``, ``nozzle_mm``,
     ``max_hotend_c``, ``max_bed_c``, ``slicer_profile`` (a name in printers/profiles/,

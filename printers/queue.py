@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from kit.i18n import _
+from ground.i18n import _
 from printers.octoprint import FilePrints, JobState, OctoPrintError, PrinterOfflineError
 
 

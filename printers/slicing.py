@@ -20,7 +20,7 @@ from pathlib import Path
 
 import trimesh
 
-from kit.i18n import _
+from ground.i18n import _
 from printers.profiles import PrinterProfile
 
 SLICE_TIMEOUT = 300.0

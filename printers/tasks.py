@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from kit.i18n import set_language
+from ground.i18n import set_language
 from printers.checks import CheckReport, check_mesh
 from printers.gcode import GcodeError, GcodeReport, check_gcode_bytes
 from printers.importing import MeshImportError, load_mesh_bytes

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kit.i18n import _
+from ground.i18n import _
 from printers.objects import ObjectError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

@@ -15,7 +15,7 @@ import manifold3d
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
-from kit.i18n import _
+from ground.i18n import _
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",

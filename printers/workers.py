@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kit.i18n import _, current_language
+from ground.i18n import _, current_language
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.drivers import FAMILIES, ProgramError, RobotError, Stage, driver_class
 from robots.fleet import Fleet, robot_entry
 
@@ -27,11 +27,11 @@ STAGE_LABELS = {
 
 
 def load_robots(kit_file: Path | None) -> list[dict[str, Any]]:
-    """The kit's robots as dicts (``kit.config`` validates the file when it is installed)."""
+    """The kit's robots as dicts (``ground.config`` validates the file when it is installed)."""
     if kit_file is None:
         return []
     try:
-        from kit.config import load_kit
+        from ground.config import load_kit
     except ImportError:
         import yaml
 
@@ -39,7 +39,7 @@ def load_robots(kit_file: Path | None) -> list[dict[str, Any]]:
         return [dict(r) for r in data.get("robots", [])]
     try:
         return [robot_entry(r) for r in load_kit(kit_file).robots]
-    except Exception as exc:  # kit.yamlfile.FileError: print its problems, exit 2
+    except Exception as exc:  # ground.yamlfile.FileError: print its problems, exit 2
         for problem in getattr(exc, "problems", [exc]):
             click.echo(str(problem), err=True)
         sys.exit(2)

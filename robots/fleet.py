@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.drivers import RobotDriver, RobotError, RobotInfo, create_driver
 from robots.drivers.base import ProgressCallback, Status
 
@@ -50,7 +50,7 @@ class CheckResult:
 
 
 def robot_entry(robot: Any) -> dict[str, Any]:
-    """A kit robot (``kit.config.RobotConfig`` or a plain dict) as a dict."""
+    """A kit robot (``ground.config.RobotConfig`` or a plain dict) as a dict."""
     if hasattr(robot, "model_dump"):
         return robot.model_dump()
     return dict(robot)

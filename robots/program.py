@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from kit.i18n import _, current_language
+from ground.i18n import _, current_language
 
 # --- the contract's vocabulary -------------------------------------------------------------
 

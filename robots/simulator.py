@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.program import VALUE_LIMIT, Program, validate_program
 
 SPEED_CM_S = 10.0

@@ -15,10 +15,10 @@ from flask import (
 )
 from sqlalchemy import func, select
 
+from ground.i18n import _
 from kit import logins, throttle
 from kit.app import db
 from kit.events import GROUP_JOINED, record
-from kit.i18n import _
 from kit.models import Classroom, Facilitator, Group
 from kit.security import check_password, hash_password, normalise_code, public, roles
 from kit.sessions import open_session_of

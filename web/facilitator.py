@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from ground.i18n import _
 from kit import throttle
 from kit.app import db, station
-from kit.i18n import _
 from kit.models import Classroom, Group, School
 from kit.roster import (
     RosterError,

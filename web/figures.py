@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
+from ground.i18n import _
 from kit.app import db
-from kit.i18n import _
 from kit.report import PeriodError, figures_csv, key_figures, parse_period
 from kit.security import roles
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date, format_decimal, format_percent, format_time
 
-from kit.i18n import _
+from ground.i18n import _
 from kit.verdicts import as_utc
 
 

@@ -25,7 +25,7 @@ def _l(text: str):
 
 def strong_password(_form: FlaskForm, field: Field) -> None:
     """Refuse a password a passer-by could guess; the message says why in plain words."""
-    from kit.i18n import _
+    from ground.i18n import _
 
     password = field.data or ""
     why = _("il protège les prénoms des élèves et toute la station.")

@@ -27,9 +27,9 @@ from flask import (
 )
 from sqlalchemy import select
 
+from ground.i18n import _, current_language, ngettext
 from kit import events
 from kit.app import db, error_response, station
-from kit.i18n import _, current_language, ngettext
 from kit.models import Group, PrintJob, ProgramVersion
 from kit.printing import (
     PrintPlate,

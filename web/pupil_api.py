@@ -7,8 +7,8 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import abort, request
 
+from ground.i18n import _, current_language
 from kit.app import db, error_response, station
-from kit.i18n import _, current_language
 from kit.programs import (
     MAX_PROGRAM_BYTES,
     NO_BASE,

@@ -7,9 +7,9 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from ground.i18n import _
 from kit import events
 from kit.app import db, error_response, station
-from kit.i18n import _
 from kit.programs import get_version, latest_version
 from kit.security import roles
 from kit.sessions import open_lesson

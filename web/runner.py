@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
+from ground.i18n import _, current_language
 from kit.app import db, station
-from kit.i18n import _, current_language
 from kit.models import Classroom, Group, Session
 from kit.security import roles
 from kit.sessions import (

@@ -17,8 +17,8 @@ from flask import Blueprint, Response, abort, render_template, session
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from ground.i18n import _
 from kit.app import db, station
-from kit.i18n import _
 from kit.models import Classroom, Group, PrintJob, ProgramVersion
 from kit.progress import (
     LEVELS,

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.compilers import common as c
 
 TICK_MS = 10

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.i18n import _
-from robots.drivers.base import ProgramError
+from ground.i18n import _
+from robots.errors import ProgramError
 
 # French labels shown to pupils (the block editor uses the same words).
 BLOCK_LABELS = {

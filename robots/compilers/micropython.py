@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.compilers import common as c
 
 

@@ -10,19 +10,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from kit.i18n import _
-from robots.drivers.base import (
-    FoundRobot,
-    ProgramError,
-    RobotDriver,
-    RobotError,
-    RobotInfo,
-    RobotLost,
-    RobotTimeout,
-    Stage,
-    Status,
-    StatusEvent,
-)
+from ground.i18n import _
+from robots.drivers.base import FoundRobot, RobotDriver, RobotInfo, Stage, Status, StatusEvent
+from robots.errors import ProgramError, RobotError, RobotLost, RobotTimeout
 
 # family name -> "module:Class"; modules are imported on demand so that a family whose
 # libraries are missing (bleak, bumble...) never breaks the others.

@@ -1,10 +1,10 @@
-"""The interface every robot family implements, and the errors it raises.
+"""The interface every robot family implements.
 
 A driver is one module per robot family (Thymio, micro:bit + Maqueen, ...).
 The station only talks to :class:`RobotDriver`: find the robots, connect,
 describe, upload a program model (compile, send, start), stop, and report
 status events. Every call has a timeout and fails with :class:`RobotError`,
-whose ``message`` is a French sentence a facilitator can read.
+whose ``message`` is a French sentence a facilitator can read (:mod:`robots.errors`).
 """
 
 from __future__ import annotations
@@ -17,35 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kit.i18n import _
-
-
-class RobotError(Exception):
-    """A failure a person must read: ``message`` is French (translated), ``code`` is stable."""
-
-    def __init__(self, message: str, code: str = "error", *, retry: bool = True) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.retry = retry
-
-
-class ProgramError(RobotError):
-    """The program model cannot be compiled for this robot (not a hardware problem)."""
-
-    def __init__(self, message: str, block_id: str | None = None) -> None:
-        super().__init__(message, code="invalid_program", retry=False)
-        self.block_id = block_id
-
-
-class RobotTimeout(RobotError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="timeout")
-
-
-class RobotLost(RobotError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="lost")
+from ground.i18n import _
+from robots.errors import ProgramError, RobotError
 
 
 class Status(enum.StrEnum):

@@ -11,23 +11,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.compilers.micropython import (
     GENERIC_MICROPYTHON,
     MICROBIT_MAQUEEN,
     BoardProfile,
     compile_program,
 )
-from robots.drivers.base import (
-    FoundRobot,
-    ProgressCallback,
-    RobotDriver,
-    RobotError,
-    RobotInfo,
-    RobotLost,
-    Stage,
-    Status,
-)
+from robots.drivers.base import FoundRobot, ProgressCallback, RobotDriver, RobotInfo, Stage, Status
+from robots.errors import RobotError, RobotLost
 from robots.transports.link import Link, LinkClosed, SerialLink
 from robots.transports.serial_repl import Pacing, RawRepl
 

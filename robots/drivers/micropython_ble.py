@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kit.i18n import _
-from robots.drivers.base import FoundRobot, RobotLost
+from ground.i18n import _
+from robots.drivers.base import FoundRobot
 from robots.drivers.microbit import MicroPythonReplDriver
+from robots.errors import RobotLost
 from robots.transports.ble import BleakNusLink, BleByteLink, BleLink, LoopThread
 from robots.transports.link import Link, LinkClosed
 from robots.transports.serial_repl import Pacing

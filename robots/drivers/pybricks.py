@@ -13,17 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.compilers.micropython import PYBRICKS_PRIME, BoardProfile, compile_program
-from robots.drivers.base import (
-    ProgressCallback,
-    RobotDriver,
-    RobotError,
-    RobotInfo,
-    RobotLost,
-    Stage,
-    Status,
-)
+from robots.drivers.base import ProgressCallback, RobotDriver, RobotInfo, Stage, Status
+from robots.errors import RobotError, RobotLost
 from robots.transports.ble import BleByteLink, LoopThread
 from robots.transports.link import LinkClosed
 from robots.transports.pybricks import BleakPybricksLink, PybricksLink

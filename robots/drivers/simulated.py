@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from kit.i18n import _
-from robots.drivers.base import ProgressCallback, RobotDriver, RobotError, RobotInfo, Stage, Status
+from ground.i18n import _
+from robots.drivers.base import ProgressCallback, RobotDriver, RobotInfo, Stage, Status
+from robots.errors import RobotError
 
 DEFAULT_MAT: dict[str, Any] = {"cols": 6, "rows": 4, "cell_cm": 20,
                                "start": {"col": 0, "row": 0, "heading": "east"}}
@@ -41,7 +42,7 @@ class SimulatedDriver(RobotDriver):
         try:
             return simulate(program, self.mat)
         except ValueError as exc:  # ProgramError and MatError are ValueErrors
-            from robots.drivers.base import ProgramError
+            from robots.errors import ProgramError
 
             raise ProgramError(str(exc)) from exc
 

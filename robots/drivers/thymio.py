@@ -20,19 +20,10 @@ from typing import Any, ClassVar
 
 import httpx
 
-from kit.i18n import _
+from ground.i18n import _
 from robots.compilers.aseba import EMPTY_PROGRAM, THYMIO, aesl_document, compile_program
-from robots.drivers.base import (
-    FoundRobot,
-    ProgressCallback,
-    RobotDriver,
-    RobotError,
-    RobotInfo,
-    RobotLost,
-    RobotTimeout,
-    Stage,
-    Status,
-)
+from robots.drivers.base import FoundRobot, ProgressCallback, RobotDriver, RobotInfo, Stage, Status
+from robots.errors import RobotError, RobotLost, RobotTimeout
 
 THYMIO_USB_IDS = {(0x0617, 0x000A): "Thymio II", (0x0617, 0x000C): "Thymio Wireless dongle"}
 

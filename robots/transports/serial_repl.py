@@ -28,8 +28,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kit.i18n import _
-from robots.drivers.base import RobotError, RobotLost, RobotTimeout
+from ground.i18n import _
+from robots.errors import RobotError, RobotLost, RobotTimeout
 from robots.transports.link import Link, LinkClosed
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"

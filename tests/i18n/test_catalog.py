@@ -84,7 +84,7 @@ def test_catalog_covers_template(catalog: Catalog) -> None:
 
 def test_station_speaks_english() -> None:
     """The compiled catalog is what the CLI and library code actually read."""
-    from kit import i18n
+    from ground import i18n
 
     i18n._catalog.cache_clear()
     i18n.set_language("en")
@@ -96,14 +96,14 @@ def test_station_speaks_english() -> None:
 
 
 def test_french_puts_zero_in_the_singular() -> None:
-    """French's own catalog holds every plural message of the template (kit.i18n
+    """French's own catalog holds every plural message of the template (ground.i18n
     refresh_french_plurals): "0 défi réussi", not "0 défis réussis"."""
-    from kit import i18n
+    from ground import i18n
 
     french = _load(ROOT / "web" / "translations" / "fr" / "LC_MESSAGES" / "messages.po")
     plurals = {m.id for m in _load(POT) if isinstance(m.id, tuple)}
     assert plurals and plurals <= {m.id for m in french if m.id}, \
-        "run kit.i18n.refresh_french_plurals() after pybabel update"
+        "run ground.i18n.refresh_french_plurals() after pybabel update"
     i18n._catalog.cache_clear()
     i18n.set_language("fr")
     words = ("%(num)s défi réussi", "%(num)s défis réussis")

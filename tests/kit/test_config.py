@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from ground.config import EXAMPLE_KIT, SIMULATED_KIT, load_kit
+from ground.yamlfile import FileError
 from kit.cli import main
-from kit.config import EXAMPLE_KIT, SIMULATED_KIT, load_kit
-from kit.yamlfile import FileError
 
 
 def write(tmp_path, text: str):

@@ -14,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-import kit.i18n
+import ground.i18n
 from lessons.cli import lessons
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,11 +61,11 @@ def english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     folder.mkdir(parents=True)
     with (folder / "messages.mo").open("wb") as f:
         write_mo(f, _catalog())
-    monkeypatch.setattr(kit.i18n, "TRANSLATIONS_DIR", tmp_path / "translations")
-    kit.i18n._catalog.cache_clear()
+    monkeypatch.setattr(ground.i18n, "TRANSLATIONS_DIR", tmp_path / "translations")
+    ground.i18n._catalog.cache_clear()
     yield
-    kit.i18n._catalog.cache_clear()
-    kit.i18n.set_language("fr")
+    ground.i18n._catalog.cache_clear()
+    ground.i18n.set_language("fr")
 
 
 def test_validate_in_english(english, tmp_path: Path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kit.i18n import set_language
+from ground.i18n import set_language
 from lessons.challenges import PrintFacts, check_challenge, check_print_challenge
 from lessons.cycle import load_cycle
 

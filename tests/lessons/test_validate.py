@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kit.i18n import set_language
+from ground.i18n import set_language
 from lessons.cli import lessons
 from lessons.cycle import DEFAULT_CYCLE_DIR
 

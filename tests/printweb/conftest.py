@@ -43,8 +43,8 @@ def octoprint_ready(octoprint: OctoPrintPeer) -> OctoPrintPeer:
 
 def make_station(data_dir: Path, printers: list) -> object:
     """A station (test mode, no worker thread) whose kit has ``printers``."""
+    from ground.config import KitConfig
     from kit.app import create_app, limiter
-    from kit.config import KitConfig
 
     app = create_app(data_dir=data_dir, kit=KitConfig(printers=printers), testing=True)
     limiter.reset()
@@ -54,14 +54,14 @@ def make_station(data_dir: Path, printers: list) -> object:
 
 
 def octoprint_printer(peer: OctoPrintPeer):  # noqa: ANN201
-    from kit.config import PrinterConfig
+    from ground.config import PrinterConfig
 
     return PrinterConfig(id="octo", name="Imprimante OctoPrint", backend="octoprint",
                          url=peer.url, api_key_env=KEY_ENV)
 
 
 def simulated_printer():  # noqa: ANN201
-    from kit.config import PrinterConfig
+    from ground.config import PrinterConfig
 
     return PrinterConfig(id="imprimante-1", name="Imprimante 1", backend="simulated")
 

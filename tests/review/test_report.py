@@ -11,10 +11,10 @@ from html import unescape
 import pytest
 from click.testing import CliRunner
 
+from ground.i18n import set_language
 from kit import events as ev
 from kit.app import station
 from kit.cli import main
-from kit.i18n import set_language
 from kit.models import Classroom, Event, Group
 from tests.review.conftest import as_facilitator, as_teacher
 

@@ -278,7 +278,7 @@ def test_unknown_event_is_named() -> None:
 
 
 def test_messages_name_blocks_in_the_current_language() -> None:
-    from kit.i18n import set_language
+    from ground.i18n import set_language
 
     data = {"main": [{"block": "repeat", "times": 99, "body": []}]}
     set_language("en")

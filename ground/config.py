@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kit.i18n import _
-from kit.yamlfile import FileError, FileProblem, load_yaml, validate_file
+from ground.i18n import _
+from ground.yamlfile import FileError, FileProblem, load_yaml, validate_file
 
 ROBOT_FAMILIES = ("thymio", "microbit_maqueen", "micropython_serial", "micropython_ble",
                   "lego_pybricks", "simulated")
@@ -176,7 +176,7 @@ SIMULATED_KIT = KitConfig(
 def load_kit(path: Path | str | None) -> KitConfig:
     """Load and validate a kit file; ``None`` gives the built-in simulated kit.
 
-    Raises :class:`kit.yamlfile.FileError` naming file, line and field.
+    Raises :class:`ground.yamlfile.FileError` naming file, line and field.
     """
     if path is None:
         return SIMULATED_KIT.model_copy(deep=True)
@@ -189,4 +189,4 @@ def load_kit(path: Path | str | None) -> KitConfig:
     return validate_file(KitConfig, data, lines, str(path))
 
 
-EXAMPLE_KIT = Path(__file__).with_name("kit.example.yaml")
+EXAMPLE_KIT = Path(__file__).resolve().parent.parent / "kit" / "kit.example.yaml"

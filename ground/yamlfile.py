@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kit.i18n import _
+from ground.errors import MalletteError
+from ground.i18n import _
 
 Loc = tuple[str | int, ...]
 
@@ -35,8 +36,10 @@ class FileProblem:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
 
-class FileError(Exception):
+class FileError(MalletteError):
     """A hand-edited file is unreadable or invalid; ``problems`` lists every error."""
+
+    code = "invalid_file"
 
     def __init__(self, problems: list[FileProblem]):
         super().__init__("\n".join(str(p) for p in problems))
