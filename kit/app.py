@@ -1,59 +1,49 @@
-"""The station's Flask application factory."""
+"""The roof: the application factory that builds the station and everything it serves.
+
+why: only this module (and the CLI that calls it) assembles the layers: it builds the
+services (robots, printing, mesh work), binds the extensions and the error pages, and
+registers the blueprints. Blueprints reach the services through :mod:`kit.station`;
+nothing imports this module back.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
-from apiflask import APIFlask, HTTPError
-from flask import current_app, g, jsonify, render_template, request, session
-from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session as DbSession
-from sqlalchemy.orm import sessionmaker
+from apiflask import APIFlask
+from flask import request, session
 
 from ground.config import KitConfig, load_kit
 from ground.i18n import LANGUAGES, TRANSLATIONS_DIR, _, compile_catalogs
 from kit import db as kitdb
-from kit.boundary import BadInput, BoundedInt, StationJSONProvider, TooLarge, check_body
+from kit.boundary import BoundedInt, StationJSONProvider
+from kit.extensions import babel, csrf
+from kit.printing import PrintService
 from kit.robot_service import RobotService
 from kit.security import enforce
+from kit.station import Station, close_db, station
+from printers.tasks import MeshWork
+from printers.workers import DEFAULT_WORKERS, WorkerPool
+from web import (  # noqa: I001 - one blueprint a line keeps merges simple
+    api,
+    auth,
+    facilitator,
+    figures,
+    live,
+    printing,
+    pupil,
+    pupil_api,
+    robots_api,
+    runner,
+    teacher,
+    vendor,
+)
+from web.errors import ERROR_SCHEMA, register_errors
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://",
-                  default_limits=[], headers_enabled=True)
-babel = Babel()
-
-
-@dataclass
-class Station:
-    """What every request needs: the kit, the database and the data folder."""
-
-    kit: KitConfig
-    kit_path: Path | None
-    data_dir: Path
-    engine: Engine
-    sessions: sessionmaker[DbSession]
-    robots: RobotService
-
-
-def station() -> Station:
-    return current_app.extensions["mallette"]
-
-
-def db() -> DbSession:
-    """The request's database session (closed at the end of the request)."""
-    if "db" not in g:
-        g.db = station().sessions()
-    return g.db
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -119,21 +109,19 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
         VALIDATION_ERROR_SCHEMA=ERROR_SCHEMA,
         HTTP_ERROR_SCHEMA=ERROR_SCHEMA,
     )
-    app.extensions["mallette"] = Station(kit=kit, kit_path=Path(kit_path) if kit_path else None,
-                                         data_dir=data_dir, engine=engine,
-                                         sessions=kitdb.session_factory(engine),
-                                         robots=RobotService(kit))
+    sessions = kitdb.session_factory(engine)
+    # why: the print service drives the printers only once the server starts it
+    # (``kit.cli.make_server``), and the mesh workers start with the server or at the first
+    # task: a command that builds the app to seed or read the database leaves no thread
+    app.extensions["mallette"] = Station(
+        kit=kit, kit_path=Path(kit_path) if kit_path else None, data_dir=data_dir,
+        engine=engine, sessions=sessions, robots=RobotService(kit),
+        printing=PrintService(kit, sessions, data_dir),
+        mesh=MeshWork(WorkerPool(DEFAULT_WORKERS)))
     csrf.init_app(app)
-    limiter.init_app(app)
-    limiter.enabled = True
     babel.init_app(app, locale_selector=_select_locale)
     enforce(app)
-
-    @app.teardown_appcontext
-    def _close_db(_exc):
-        dbs = g.pop("db", None)
-        if dbs is not None:
-            dbs.close()
+    app.teardown_appcontext(close_db)
 
     @app.context_processor
     def _globals():
@@ -160,107 +148,8 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         return resp
 
-    _register_errors(app)
-    from web import register_blueprints
-
-    register_blueprints(app)
+    register_errors(app)
+    for blueprint in (auth.bp, facilitator.bp, runner.bp, teacher.bp, figures.bp, pupil.bp,
+                      live.bp, vendor.bp, api.bp, pupil_api.bp, robots_api.bp, printing.bp):
+        app.register_blueprint(blueprint)
     return app
-
-
-#: What every error answer of the API holds (``error_response``), for the OpenAPI document.
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["status", "message"],
-    "properties": {"status": {"type": "integer"}, "message": {"type": "string"},
-                   "field": {"type": "string"}},
-}
-
-_ERROR_TEXTS = {
-    400: lambda: _("La demande est incorrecte."),
-    401: lambda: _("Connectez-vous d'abord."),
-    403: lambda: _("Cette page n'est pas pour vous."),
-    404: lambda: _("Cette page n'existe pas."),
-    405: lambda: _("Cette action n'est pas possible ici."),
-    413: lambda: _("Le fichier est trop gros (20 Mo au plus)."),
-    429: lambda: _("Trop d'essais : attendez une minute avant de réessayer."),
-    500: lambda: _("Une erreur est survenue dans la station. Rien de ce qui était "
-                   "enregistré n'est perdu."),
-}
-
-
-def error_response(status: int, message: str | None = None, **extra):
-    message = message or _ERROR_TEXTS.get(status, _ERROR_TEXTS[500])()
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        body = {"status": status, "message": message}
-        body.update(extra)
-        return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
-
-
-# marshmallow's own messages (by their start), as a pupil's tablet shows them
-_FIELD_ERRORS = (
-    ("Missing data", lambda: _("il manque ce champ")),
-    ("Field may not be null", lambda: _("il ne peut pas être vide")),
-    ("Not a valid integer", lambda: _("il doit être un nombre entier")),
-    ("Not a valid string", lambda: _("il doit être un texte")),
-    ("Not a valid mapping", lambda: _("il doit être un objet JSON")),
-    ("Not a valid list", lambda: _("il doit être une liste")),
-    ("Not a valid file", lambda: _("il doit être un fichier")),
-    ("Unknown field", lambda: _("ce champ n'est pas attendu")),
-    ("Must be greater", lambda: _("le nombre est hors des limites")),
-    ("Length must be", lambda: _("le texte est trop long")),
-)
-
-
-def _first_field_error(detail: object, path: tuple[str, ...] = ()) -> tuple[str, str]:
-    """The first field named in a validation error's detail and its (English) message."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            return _first_field_error(value, (*path, str(key)))
-    if isinstance(detail, list) and detail:
-        return _first_field_error(detail[0], path)
-    return ".".join(path), str(detail)
-
-
-def validation_error(error: HTTPError):  # noqa: ANN201 - a Flask response
-    """APIFlask's refusals (input schemas) in the station's format, naming the field."""
-    if error.status_code != 400 or not isinstance(error.detail, dict) or not error.detail:
-        return error_response(error.status_code, None, **(error.extra_data or {}))
-    where, raw = _first_field_error(error.detail)
-    location, _sep, field = where.partition(".")
-    field = field or location
-    reason = next((text() for start, text in _FIELD_ERRORS if raw.startswith(start)),
-                  _("sa valeur n'est pas valable"))
-    if field in ("_schema", "json", ""):
-        return error_response(400, _("Le corps de la demande doit être un objet JSON."))
-    return error_response(400, _("Champ « %(field)s » refusé : %(reason)s.", field=field,
-                                 reason=reason), field=field)
-
-
-def _register_errors(app: APIFlask) -> None:
-    app.error_processor(validation_error)
-    # why first: the CSRF check reads the form, and a body with a nameless field broke it
-    app.before_request_funcs.setdefault(None, []).insert(0, check_body)
-
-    @app.errorhandler(BadInput)
-    def _bad_input(e: BadInput):
-        return error_response(400, e.description)
-
-    @app.errorhandler(TooLarge)
-    def _too_large(e: TooLarge):
-        return error_response(413, e.description)
-
-    @app.errorhandler(CSRFError)
-    def _csrf(_e):
-        if request.path.startswith("/api/"):
-            return error_response(400, _("Jeton CSRF absent ou expiré : connectez-vous, puis "
-                                         "envoyez l'en-tête X-CSRFToken de la page."))
-        return error_response(400, _("Le formulaire a expiré : rechargez la page et "
-                                     "recommencez."))
-
-    for status in (400, 401, 403, 404, 405, 413, 429):
-        app.register_error_handler(status, lambda e, s=status: error_response(s))
-
-    @app.errorhandler(500)
-    def _internal(e):
-        return error_response(500)

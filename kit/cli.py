@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import click
 from ground.i18n import _, set_language
 from ground.yamlfile import FileError
 from kit.live import MAX_STREAMS
+from kit.network import lan_address
 
 DEFAULT_DATA = Path(os.environ.get("MALLETTE_DATA", Path.home() / ".local/share/mallette"))
 
@@ -37,16 +37,6 @@ def _load_kit_or_exit(kit_file: Path | None):
         sys.exit(2)
 
 
-def _lan_address() -> str:
-    """The address tablets use to reach this laptop on the kit's network."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("10.255.255.255", 1))  # no packet is sent: UDP connect only picks a route
-            return s.getsockname()[0]
-    except OSError:
-        return "127.0.0.1"
-
-
 # why: each open screen's live stream holds one thread (kit.live caps them), and a
 # class (30 tablets, 2 adults, reloads) must still find threads for its pages and API
 # calls; a channel stays readable during a request (lookahead) so that a closed page is
@@ -61,8 +51,8 @@ def make_server(app, host: str, port: int):
     """The station's web server, with the print worker that runs while it serves."""
     from waitress.server import create_server
 
-    app.extensions["mallette_printing"].start()
-    app.extensions["mallette_mesh"].start()  # warm before the first preview
+    app.extensions["mallette"].printing.start()
+    app.extensions["mallette"].mesh.start()  # warm before the first preview
     # why: each open screen holds one live-update stream (one thread) for minutes
     return create_server(app, host=host, port=port, **SERVER_OPTIONS)
 
@@ -72,8 +62,8 @@ def _serve(app, host: str, port: int) -> None:
     try:
         server.run()
     finally:
-        app.extensions["mallette_printing"].stop()
-        app.extensions["mallette_mesh"].shutdown()
+        app.extensions["mallette"].printing.stop()
+        app.extensions["mallette"].mesh.shutdown()
 
 
 @main.command()
@@ -92,12 +82,12 @@ def serve(kit_file: Path | None, data_dir: Path, host: str, port: int) -> None:
     with app.app_context():
         from sqlalchemy import func, select
 
-        from kit.app import station
         from kit.models import Facilitator
+        from kit.station import station
 
         with station().sessions() as dbs:
             has_fac = dbs.scalar(select(func.count()).select_from(Facilitator))
-    shown = _lan_address() if host in ("0.0.0.0", "::") else host
+    shown = lan_address() if host in ("0.0.0.0", "::") else host
     click.echo(_("Station « %(name)s » : http://%(host)s:%(port)s/",
                  name=kit.station.name, host=shown, port=port))
     if not has_fac:
@@ -123,7 +113,7 @@ def demo(port: int, host: str, data_dir: Path, no_serve: bool) -> None:
     app = create_app(data_dir=data_dir)
     with app.app_context():
         info = seed_demo(app)
-    shown = _lan_address() if host in ("0.0.0.0", "::") else host
+    shown = lan_address() if host in ("0.0.0.0", "::") else host
     click.echo(_("Démo Mallette : http://%(host)s:%(port)s/", host=shown, port=port))
     click.echo(_("Mot de passe animateur·rice : %(pw)s", pw=info["password"]))
     click.echo(_("Code enseignant·e (%(cls)s) : %(code)s", cls=info["class_name"],

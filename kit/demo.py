@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kit.app import station
 from kit.logins import end_for_facilitator
 from kit.models import Classroom, Facilitator, School
 from kit.roster import create_class, create_group, create_school
 from kit.security import hash_password, new_password
+from kit.station import station
 
 DEMO_SCHOOL = "École de démonstration"
 DEMO_GROUPS = [

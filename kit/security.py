@@ -115,7 +115,7 @@ def _check_login() -> None:
     why: a session of its own, closed at once, so a long request (a live stream) does not
     hold a read transaction open for minutes.
     """
-    from kit.app import station
+    from kit.station import station
 
     if "role" not in session:
         return

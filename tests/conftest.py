@@ -21,10 +21,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 @pytest.fixture
 def app(tmp_path):
-    from kit.app import create_app, limiter
+    from kit.app import create_app
 
     application = create_app(data_dir=tmp_path / "data", testing=True)
-    limiter.reset()
     return application
 
 

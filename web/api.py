@@ -7,8 +7,8 @@ from apiflask.fields import Boolean, Integer, List, Nested, String
 from flask import session
 from sqlalchemy import text
 
-from kit.app import db, station
 from kit.security import public, roles
+from kit.station import db, station
 from web.schemas import document_program
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="station")

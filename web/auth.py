@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from ground.i18n import _
 from kit import logins, throttle
-from kit.app import db
 from kit.events import GROUP_JOINED, record
 from kit.models import Classroom, Facilitator, Group
 from kit.security import check_password, hash_password, normalise_code, public, roles
 from kit.sessions import open_session_of
+from kit.station import db
 from web.forms import FacilitatorLoginForm, JoinForm, SetupForm, TeacherForm
 
 bp = Blueprint("auth", __name__)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from ground.i18n import _
 from kit import throttle
-from kit.app import db, station
 from kit.models import Classroom, Group, School
+from kit.network import lan_address
 from kit.roster import (
     RosterError,
     anonymise_class,
@@ -22,6 +22,7 @@ from kit.roster import (
 )
 from kit.security import roles
 from kit.sessions import open_session_of
+from kit.station import db, station
 from web.forms import ClassForm, GroupForm, SchoolForm
 from web.qr import join_url, qr_svg
 
@@ -191,12 +192,10 @@ def _station_address() -> str:
     why: the facilitator often browses on the laptop itself (127.0.0.1), an address
     that leads nowhere from a tablet.
     """
-    from kit.cli import _lan_address
-
     host = request.host
     name, _sep, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
     if name in ("127.0.0.1", "localhost", "::1", "[::1]"):
-        host = f"{_lan_address()}:{port}" if port else _lan_address()
+        host = f"{lan_address()}:{port}" if port else lan_address()
     return f"{request.scheme}://{host}"
 
 

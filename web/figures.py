@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from ground.i18n import _
-from kit.app import db
 from kit.report import PeriodError, figures_csv, key_figures, parse_period
 from kit.security import roles
+from kit.station import db
 
 bp = Blueprint("figures", __name__, url_prefix="/animateur/chiffres")
 

@@ -29,7 +29,6 @@ from sqlalchemy import select
 
 from ground.i18n import _, current_language, ngettext
 from kit import events
-from kit.app import db, error_response, station
 from kit.models import Group, PrintJob, ProgramVersion
 from kit.printing import (
     PrintPlate,
@@ -44,13 +43,15 @@ from kit.printing import (
 from kit.programs import add_version
 from kit.security import roles
 from kit.sessions import open_lesson
+from kit.station import db, station
 from lessons.challenges import PrintFacts, check_print_challenge
 from printers.gcode import GcodeError
 from printers.importing import MeshImportError
 from printers.objects import ObjectError, build_mesh, parse_object
 from printers.tasks import MeshWork
 from printers.templates import get_template, instantiate
-from printers.workers import DEFAULT_WORKERS, WorkerPool, WorkError
+from printers.workers import WorkError
+from web.errors import error_response
 from web.pupil import current_group
 from web.schemas import PUPIL_ERRORS, ImportIn, ObjectIn
 
@@ -65,29 +66,12 @@ TEMPLATE_FIT = {"name_tag": ("length", 22), "badge": ("diameter", 14)}
 ACTIVE = ("submitted", "approved", "sliced", "queued", "printing")
 
 
-@bp.record_once
-def _setup(state) -> None:  # noqa: ANN001
-    app = state.app
-    st = app.extensions["mallette"]
-    service = PrintService(st.kit, st.sessions, st.data_dir,
-                           speedup=float(app.config.get("PRINT_SPEEDUP", 120.0)),
-                           batch_delay=float(app.config.get("PRINT_BATCH_DELAY", 20.0)))
-    app.extensions["mallette_printing"] = service
-    # mesh work runs in worker processes, started with the server (or at the first task)
-    app.extensions["mallette_mesh"] = MeshWork(WorkerPool(
-        int(app.config.get("MESH_WORKERS", DEFAULT_WORKERS))))
-    # why: only a serving station drives the printers; a command that builds the app to
-    # seed or read the database (``demo --no-serve``, tests) must leave no thread behind
-    if app.config.get("PRINT_WORKER"):
-        service.start()
-
-
 def service() -> PrintService:
-    return current_app.extensions["mallette_printing"]
+    return station().printing
 
 
 def mesh_work() -> MeshWork:
-    return current_app.extensions["mallette_mesh"]
+    return station().mesh
 
 
 # -- helpers ------------------------------------------------------------------------

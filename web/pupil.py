@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, session, url_for
 
-from kit.app import db, station
 from kit.models import Group
 from kit.security import roles
 from kit.sessions import open_lesson
+from kit.station import db, station
 
 bp = Blueprint("pupil", __name__, url_prefix="/groupe")
 

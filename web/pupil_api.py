@@ -8,7 +8,6 @@ from apiflask import APIBlueprint
 from flask import abort, request
 
 from ground.i18n import _, current_language
-from kit.app import db, error_response, station
 from kit.programs import (
     MAX_PROGRAM_BYTES,
     NO_BASE,
@@ -21,8 +20,10 @@ from kit.programs import (
 )
 from kit.security import roles
 from kit.sessions import open_lesson
+from kit.station import db, station
 from lessons.goals import goal_marks
 from robots.program import ProgramError
+from web.errors import error_response
 from web.pupil import current_group
 from web.schemas import (
     PUPIL_ERRORS,

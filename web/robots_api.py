@@ -9,11 +9,12 @@ from apiflask import APIBlueprint
 
 from ground.i18n import _
 from kit import events
-from kit.app import db, error_response, station
 from kit.programs import get_version, latest_version
 from kit.security import roles
 from kit.sessions import open_lesson
+from kit.station import db, station
 from robots.program import ProgramError, validate_program
+from web.errors import error_response
 from web.pupil import current_group
 from web.schemas import PUPIL_ERRORS, SendIn, SentOut, answers
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ground.i18n import _, current_language
-from kit.app import db, station
 from kit.models import Classroom, Group, Session
 from kit.security import roles
 from kit.sessions import (
@@ -20,6 +19,7 @@ from kit.sessions import (
     proposed_number,
     session_summary,
 )
+from kit.station import db, station
 from web import formats
 
 bp = Blueprint("runner", __name__, url_prefix="/animateur")

@@ -18,7 +18,6 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from ground.i18n import _
-from kit.app import db, station
 from kit.models import Classroom, Group, PrintJob, ProgramVersion
 from kit.progress import (
     LEVELS,
@@ -31,6 +30,7 @@ from kit.progress import (
     status_label,
 )
 from kit.security import roles
+from kit.station import db, station
 from web import formats
 
 bp = Blueprint("teacher", __name__, url_prefix="/enseignant")

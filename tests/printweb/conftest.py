@@ -48,8 +48,8 @@ def make_station(data_dir: Path, printers: list) -> object:
 
     app = create_app(data_dir=data_dir, kit=KitConfig(printers=printers), testing=True)
     limiter.reset()
-    app.extensions["mallette_printing"].batch_delay = 0
-    app.extensions["mallette_mesh"].pool.size = 1  # one warm worker is enough for a test
+    app.extensions["mallette"].printing.batch_delay = 0
+    app.extensions["mallette"].mesh.pool.size = 1  # one warm worker is enough for a test
     return app
 
 
@@ -108,7 +108,7 @@ def client_as(app, role: str, ids: dict, group_key: str = "group_id"):  # noqa: 
 
 def wait_for(app, predicate, timeout: float = 120.0, step: float = 0.5):  # noqa: ANN001, ANN201
     """Run the print worker's turns until ``predicate()`` is true (or time out)."""
-    service = app.extensions["mallette_printing"]
+    service = app.extensions["mallette"].printing
     deadline = time.monotonic() + timeout
     while True:
         service.tick(force_batch=True)

@@ -124,7 +124,7 @@ def test_a_refused_print_is_no_success_and_frees_the_printer_message(
         timeout=30000)
     with app.extensions["mallette"].sessions() as db:
         job = db.scalars(select(PrintJob)).one()
-        app.extensions["mallette_printing"].refuse(db, job, "Trop de plastique")
+        app.extensions["mallette"].printing.refuse(db, job, "Trop de plastique")
         db.commit()
     page.wait_for_function("() => document.getElementById('result').hidden", timeout=15000)
     page.wait_for_function(

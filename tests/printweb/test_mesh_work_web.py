@@ -21,7 +21,7 @@ def test_a_newer_preview_replaces_the_one_still_computing(tmp_path):
     app = make_station(tmp_path / "data", [simulated_printer()])
     ids = seed_printing_class(app)
     group = client_as(app, "group", ids)
-    pool = app.extensions["mallette_mesh"].pool
+    pool = app.extensions["mallette"].mesh.pool
     slow = object_bomb(3, 8)  # allowed (just under the budget), seconds to build
     answers = {}
     first = threading.Thread(target=lambda: answers.update(
@@ -43,9 +43,9 @@ def test_a_newer_preview_replaces_the_one_still_computing(tmp_path):
 def test_a_flood_of_previews_gets_a_french_503(tmp_path):
     app = make_station(tmp_path / "data", [simulated_printer()])
     ids = seed_printing_class(app)
-    pool = app.extensions["mallette_mesh"].pool
+    pool = app.extensions["mallette"].mesh.pool
     busy = pool.submit("check_gcode", SLOW_GCODE, "x.gcode",
-                       app.extensions["mallette_printing"].profiles["imprimante-1"])
+                       app.extensions["mallette"].printing.profiles["imprimante-1"])
     while not busy.running:
         time.sleep(0.01)
     pool.queue_size = 0  # the one worker is busy and no task may wait: as in a flood

@@ -95,7 +95,7 @@ def test_octoprint_stopped_mid_print_keeps_the_job_and_never_prints_twice(
         remote = QueueJob.from_dict(plate.queue).remote_name
     octoprint_ready.stop()
     try:
-        app.extensions["mallette_printing"].tick()
+        app.extensions["mallette"].printing.tick()
         view = group.get("/api/v1/group/prints").get_json()["jobs"][0]
         assert view["state"] == "printing" and view["printer_offline"] is True
         fac = client_as(app, "facilitator", ids)
@@ -115,7 +115,7 @@ def test_octoprint_stopped_mid_print_keeps_the_job_and_never_prints_twice(
     assert "plateau" in view["reason"]
     # several more turns: nothing is uploaded or started again by itself
     for _ in range(3):
-        again.extensions["mallette_printing"].tick()
+        again.extensions["mallette"].printing.tick()
     with OctoPrintClient(octoprint_ready.url, octoprint_ready.api_key) as client:
         assert not client.job().is_active
         prints = client.file_prints(remote)

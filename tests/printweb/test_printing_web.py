@@ -26,7 +26,7 @@ from tests.printweb.conftest import (
 @pytest.fixture
 def station(tmp_path, prusa_slicer):
     app = make_station(tmp_path / "data", [simulated_printer()])
-    backend = app.extensions["mallette_printing"].backends["imprimante-1"]
+    backend = app.extensions["mallette"].printing.backends["imprimante-1"]
     backend.speedup, backend.min_seconds = 5000.0, 1.0
     return app
 
@@ -165,7 +165,7 @@ def test_two_groups_share_one_plate(station, ids):
     fac = client_as(station, "facilitator", ids)
     for job_id in (first, second):
         fac.post(f"/animateur/impressions/{job_id}/accepter")
-    station.extensions["mallette_printing"].tick(force_batch=True)
+    station.extensions["mallette"].printing.tick(force_batch=True)
     a, b = _job(station, first), _job(station, second)
     assert a.plate_id == b.plate_id is not None
     page = fac.get("/animateur/impressions").get_data(as_text=True)
@@ -198,7 +198,7 @@ def test_pupils_and_teachers_cannot_approve(station, ids):
 
 
 def test_cancel_while_printing(station, ids):
-    backend = station.extensions["mallette_printing"].backends["imprimante-1"]
+    backend = station.extensions["mallette"].printing.backends["imprimante-1"]
     backend.speedup = 1.0  # a long print, to cancel it
     _group, job_id = _submit(station, ids)
     fac = client_as(station, "facilitator", ids)
@@ -216,7 +216,7 @@ def test_cancel_while_printing(station, ids):
 def test_lost_printer_then_retry_after_clearing_the_bed(station, ids):
     from kit.printing import SimulatedPrinter
 
-    service = station.extensions["mallette_printing"]
+    service = station.extensions["mallette"].printing
     service.backends["imprimante-1"].speedup = 1.0
     group, job_id = _submit(station, ids)
     fac = client_as(station, "facilitator", ids)
@@ -332,7 +332,7 @@ def test_the_worker_thread_prints_in_the_background(station, ids):
     """Outside tests the app starts the worker; here it is started by hand and followed."""
     import time
 
-    service = station.extensions["mallette_printing"]
+    service = station.extensions["mallette"].printing
     service.interval = 0.2
     _group, job_id = _submit(station, ids)
     client_as(station, "facilitator", ids).post(f"/animateur/impressions/{job_id}/accepter")
@@ -358,7 +358,7 @@ def test_only_a_serving_station_drives_the_printers(tmp_path):
     from kit.cli import make_server
 
     app = create_app(data_dir=tmp_path / "data")
-    service = app.extensions["mallette_printing"]
+    service = app.extensions["mallette"].printing
     assert service._thread is None
     server = make_server(app, "127.0.0.1", 0)
     runner = threading.Thread(target=server.run, daemon=True)

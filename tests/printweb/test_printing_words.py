@@ -27,7 +27,7 @@ from tests.printweb.conftest import (
 @pytest.fixture
 def station(tmp_path, prusa_slicer):
     app = make_station(tmp_path / "data", [simulated_printer()])
-    backend = app.extensions["mallette_printing"].backends["imprimante-1"]
+    backend = app.extensions["mallette"].printing.backends["imprimante-1"]
     backend.speedup, backend.min_seconds = 5000.0, 1.0
     return app
 
