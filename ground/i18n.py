@@ -9,6 +9,7 @@ locale wins, elsewhere the language set with :func:`set_language` (the CLI's
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,16 +31,18 @@ def set_language(lang: str) -> None:
 
 
 def current_language() -> str:
-    try:
-        from flask import has_request_context
+    """The request's language inside a web request, else the process's.
+
+    why: Flask is asked only when it is loaded (no request without it), so the command
+    line and the lower layers never import the web framework just to translate.
+    """
+    flask = sys.modules.get("flask")
+    if flask is not None and flask.has_request_context():
         from flask_babel import get_locale
 
-        if has_request_context():
-            loc = get_locale()
-            if loc is not None and loc.language in LANGUAGES:
-                return loc.language
-    except ImportError:  # pragma: no cover - Flask is a dependency
-        pass
+        loc = get_locale()
+        if loc is not None and loc.language in LANGUAGES:
+            return loc.language
     return _process_language
 
 

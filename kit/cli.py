@@ -2,23 +2,68 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from ground.i18n import _, set_language
-from ground.yamlfile import FileError
-from kit.live import MAX_STREAMS
 from kit.network import lan_address
 
 DEFAULT_DATA = Path(os.environ.get("MALLETTE_DATA", Path.home() / ".local/share/mallette"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group whose commands of other packages are imported when they run.
+
+    why: ``mallette --help`` must answer at once on a school laptop; the printing and
+    report commands import trimesh, scipy and SQLAlchemy, which take seconds to load.
+    ``LAZY_COMMANDS`` holds each such command's import path and its one-line help.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, _sep, attr = LAZY_COMMANDS[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands, without importing the lazy ones for their help line."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+            elif command is None:
+                rows.append((name, click.utils.make_default_short_help(
+                    LAZY_COMMANDS[name][1](), formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section(_("Commandes")):
+                formatter.write_dl(rows)
+
+
+#: the commands of the other packages: import path, one-line help
+LAZY_COMMANDS: dict[str, tuple[str, Callable[[], str]]] = {
+    "lessons": ("lessons.cli:lessons", lambda: _("Le cycle de séances : vérifier les "
+                                                 "fichiers YAML, afficher le plan d'une séance.")),
+    "print": ("printers.cli:print_group", lambda: _("Impression 3D : vérifier, découper, "
+                                                    "imprimer.")),
+    "report": ("kit.report:report", lambda: _("Chiffres clés (élèves, écoles, séances, "
+                                              "filles/garçons, défis) tirés du journal.")),
+    "robots": ("robots.cli:robots", lambda: _("Robots de la mallette : recherche, envoi d'un "
+                                              "programme, arrêt général.")),
+}
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
               help="Langue des messages / language of messages (fr, en).")
 def main(lang: str | None) -> None:
@@ -28,6 +73,7 @@ def main(lang: str | None) -> None:
 
 def _load_kit_or_exit(kit_file: Path | None):
     from ground.config import load_kit
+    from ground.yamlfile import FileError
 
     try:
         return load_kit(kit_file)
@@ -42,9 +88,14 @@ def _load_kit_or_exit(kit_file: Path | None):
 # calls; a channel stays readable during a request (lookahead) so that a closed page is
 # noticed at once and its stream's thread freed (kit.live polls the disconnect flag)
 REQUEST_THREADS = 24
-SERVER_OPTIONS = {"threads": MAX_STREAMS + REQUEST_THREADS, "channel_timeout": 120,
-                  "channel_request_lookahead": 1, "connection_limit": 400,
-                  "ident": "Mallette"}
+
+
+def server_options() -> dict[str, object]:
+    """Waitress's options for the station (kit.live is imported only to serve)."""
+    from kit.live import MAX_STREAMS
+
+    return {"threads": MAX_STREAMS + REQUEST_THREADS, "channel_timeout": 120,
+            "channel_request_lookahead": 1, "connection_limit": 400, "ident": "Mallette"}
 
 
 def make_server(app, host: str, port: int):
@@ -54,7 +105,7 @@ def make_server(app, host: str, port: int):
     app.extensions["mallette"].printing.start()
     app.extensions["mallette"].mesh.start()  # warm before the first preview
     # why: each open screen holds one live-update stream (one thread) for minutes
-    return create_server(app, host=host, port=port, **SERVER_OPTIONS)
+    return create_server(app, host=host, port=port, **server_options())
 
 
 def _serve(app, host: str, port: int) -> None:
@@ -135,6 +186,7 @@ def demo(port: int, host: str, data_dir: Path, no_serve: bool) -> None:
 def check(kit_file: Path, as_json: bool, timeout: float) -> None:
     """Vérifie kit.yaml puis le matériel (0 : tout va bien, 1 : problème, 2 : invalide)."""
     from ground.config import load_kit
+    from ground.yamlfile import FileError
     from kit.probe import probe_kit
 
     try:
@@ -180,17 +232,3 @@ def db_upgrade(data_dir: Path, url: str | None) -> None:
         url = kitdb.database_url(data_dir)
     kitdb.upgrade(url)
     click.echo(_("Base de données à jour."))
-
-
-def _register_groups() -> None:
-    """The commands of the other packages: lessons, robots, 3D printing, key figures."""
-    from kit.report import report
-    from lessons.cli import lessons
-    from printers.cli import print_group
-    from robots.cli import robots
-
-    for command in (lessons, robots, print_group, report):
-        main.add_command(command)
-
-
-_register_groups()

@@ -10,27 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
-from pydantic import ValidationError
 
 from ground.i18n import _, ngettext
-from printers.checks import check_mesh
-from printers.gcode import GcodeError, check_gcode_file
-from printers.importing import MeshImportError, load_mesh_file
-from printers.objects import ObjectError, build_mesh
-from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
-from printers.profiles import (
-    BUILTIN_PROFILES,
-    PrinterProfile,
-    UnknownPrinterError,
-    get_profile,
-    profile_from_kit_printer,
-)
-from printers.slicing import SlicerError
 
+if TYPE_CHECKING:
+    from printers.profiles import PrinterProfile
+
+# why: each command imports its libraries itself (trimesh and scipy take seconds to load),
+# so that ``mallette print --help`` answers at once
 EXIT_OK, EXIT_NOT_PRINTABLE, EXIT_UNREADABLE = 0, 1, 2
 
 
@@ -40,6 +30,11 @@ def _mark(severity: str) -> str:
 
 def _profile_from_kit(kit: Path, printer_id: str) -> PrinterProfile:
     """A printer of kit.yaml's ``printers`` list, else a built-in profile."""
+    import yaml
+    from pydantic import ValidationError
+
+    from printers.profiles import get_profile, profile_from_kit_printer
+
     try:
         data = yaml.safe_load(kit.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -82,6 +77,12 @@ def print_group() -> None:
                                                   "approximative)."))
 def check_command(file: Path, printer_id: str, as_json: bool, kit_file: Path | None,
                   no_slice: bool) -> None:
+    from printers.checks import check_mesh
+    from printers.gcode import GcodeError, check_gcode_file
+    from printers.importing import MeshImportError, load_mesh_file
+    from printers.objects import ObjectError, build_mesh
+    from printers.profiles import UnknownPrinterError, get_profile
+
     try:
         profile = (_profile_from_kit(kit_file, printer_id) if kit_file
                    else get_profile(printer_id))
@@ -147,6 +148,9 @@ def check_command(file: Path, printer_id: str, as_json: bool, kit_file: Path | N
 
 def _load_any_mesh(file: Path):  # type: ignore[no-untyped-def]
     """A mesh from an STL/3MF/OBJ file or an object JSON; raises the French errors."""
+    from printers.importing import MeshImportError, load_mesh_file
+    from printers.objects import build_mesh
+
     if file.suffix.lower() == ".json":
         try:
             doc = json.loads(file.read_text(encoding="utf-8"))
@@ -167,6 +171,13 @@ def _load_any_mesh(file: Path):  # type: ignore[no-untyped-def]
               help=_("Dossier où écrire plate-N.gcode et plate-N.png."))
 def plate_command(objects: tuple[str, ...], printer_id: str, kit_file: Path | None,
                   out_dir: Path) -> None:
+    from printers.checks import check_mesh
+    from printers.importing import MeshImportError
+    from printers.objects import ObjectError
+    from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
+    from printers.profiles import UnknownPrinterError, get_profile
+    from printers.slicing import SlicerError
+
     try:
         profile = (_profile_from_kit(kit_file, printer_id) if kit_file
                    else get_profile(printer_id))
@@ -212,6 +223,8 @@ def plate_command(objects: tuple[str, ...], printer_id: str, kit_file: Path | No
 
 @print_group.command("printers", help=_("Liste les profils d'imprimante connus."))
 def printers_command() -> None:
+    from printers.profiles import BUILTIN_PROFILES
+
     for p in BUILTIN_PROFILES.values():
         x, y, z = p.build_volume
         click.echo(f"{p.id}: {p.name} ({x:.0f} × {y:.0f} × {z:.0f} mm, "

@@ -24,11 +24,11 @@ def station_server(app) -> Iterator[LiveServer]:
     """The station behind waitress with the options ``mallette serve`` uses."""
     from waitress.server import create_server
 
-    from kit.cli import SERVER_OPTIONS
+    from kit.cli import server_options
     from kit.live import broker
 
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, **SERVER_OPTIONS)
+    server = create_server(app, host="127.0.0.1", port=port, **server_options())
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield LiveServer(app, port)
