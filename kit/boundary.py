@@ -4,7 +4,7 @@ names, numbers in URLs.
 why: a body of 5,000 nested ``[`` overflowed Python's stack, a 20-digit number overflowed
 SQLite's integers and a multipart field name ending in a backslash came out of the
 parser with no name; each gave a 500. These checks run once, for every route, and refuse
-with a 400 (or a 404 for a URL) whose French message says what is wrong; ``kit.app``
+with a 400 (or a 404 for a URL) whose French message says what is wrong; ``web.errors``
 renders it like every other error.
 """
 
