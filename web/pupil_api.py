@@ -22,7 +22,7 @@ from kit.programs import (
 from kit.security import roles
 from kit.sessions import open_lesson
 from lessons.goals import goal_marks
-from robots.program import ProgramError
+from robots.errors import ProgramError
 from web.pupil import current_group
 from web.schemas import (
     PUPIL_ERRORS,
