@@ -96,7 +96,8 @@ def seed(data_dir: Path) -> dict:
 def allowed(program: dict, blocks: set[str]) -> bool:
     """Whether the session's toolbox has every block of ``program`` (what a pupil can
     build in that session's editor)."""
-    from robots.program import ProgramError, validate_program
+    from robots.errors import ProgramError
+    from robots.program import validate_program
 
     try:
         validate_program(program, blocks)

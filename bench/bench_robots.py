@@ -30,6 +30,7 @@ from robots.drivers import create_driver  # noqa: E402
 from robots.emulator import qemu  # noqa: E402
 from robots.emulator.device import EmulatedBoard  # noqa: E402
 from robots.fleet import Fleet  # noqa: E402
+from robots.program import validate_program  # noqa: E402
 from robots.transports.link import SerialLink  # noqa: E402
 from robots.transports.serial_repl import RawRepl  # noqa: E402
 
@@ -45,12 +46,12 @@ def payload(size: int = 2048) -> bytes:
     """
     from robots.compilers.micropython import compile_program
 
-    program = {"version": 1, "main": [
-        {"block": "repeat", "times": 4, "do": [
+    program = validate_program({"version": 1, "main": [
+        {"block": "repeat", "times": 4, "body": [
             {"block": "move", "direction": "forward", "distance_cm": 20},
             {"block": "turn", "direction": "right", "degrees": 90},
             {"block": "light", "colour": "green"}]},
-        {"block": "sound", "note": "C5", "seconds": 0.5}]}
+        {"block": "sound", "note": "C5", "seconds": 0.5}]})
     body = b"print('BENCH:GO')\n"
     for line in compile_program(program).encode().splitlines():
         if len(body) + len(line) + 3 > size:
@@ -184,10 +185,10 @@ def thymio_and_stop_all(folder: Path) -> None:
         with aseba_playground.Playground(1) as world:
             driver = create_driver("thymio", "thymio-1", world.connection(0))
             driver.connect()
-            program = {"version": 1, "main": [
+            program = validate_program({"version": 1, "main": [
                 {"block": "repeat", "times": 4, "body": [
                     {"block": "move", "direction": "forward", "distance_cm": 20},
-                    {"block": "turn", "direction": "right", "degrees": 90}]}]}
+                    {"block": "turn", "direction": "right", "degrees": 90}]}]})
             times = []
             for _ in range(ROUNDS):
                 started = time.perf_counter()
@@ -207,8 +208,9 @@ def thymio_and_stop_all(folder: Path) -> None:
                 {"id": f"mb{i}", "name": f"micro:bit {i}", "family": "microbit_maqueen",
                  "connection": {"type": "serial", "port": b.port}} for i, b in enumerate(boards)],
                 timeout=5)
-            forever = {"version": 1, "main": [{"block": "repeat", "times": 50, "body": [
-                {"block": "move", "direction": "forward", "distance_cm": 200}]}]}
+            forever = validate_program({"version": 1, "main": [
+                {"block": "repeat", "times": 50, "body": [
+                    {"block": "move", "direction": "forward", "distance_cm": 200}]}]})
             for future in fleet.upload_all({d: forever for d in fleet.drivers}).values():
                 future.result(30)
             time.sleep(0.5)

@@ -115,7 +115,7 @@ def create_app(*, data_dir: Path | str, kit: KitConfig | None = None,
     # task: a command that builds the app to seed or read the database leaves no thread
     app.extensions["mallette"] = Station(
         kit=kit, kit_path=Path(kit_path) if kit_path else None, data_dir=data_dir,
-        engine=engine, sessions=sessions, robots=RobotService(kit),
+        engine=engine, sessions=sessions, robots=RobotService(kit, sessions=sessions),
         printing=PrintService(kit, sessions, data_dir),
         mesh=MeshWork(WorkerPool(DEFAULT_WORKERS)))
     csrf.init_app(app)

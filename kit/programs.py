@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session as DbSession
 from ground.i18n import _
 from kit import events
 from kit.models import Group, ProgramVersion, Session
-from lessons.challenges import ChallengeResult, check_challenge
-from robots.program import count_blocks, validate_program
+from lessons.challenges import ChallengeResult, run_challenge
+from robots.program import Program, count_blocks, validate_program
 
 MAX_PROGRAM_BYTES = 256 * 1024
 _VERSION_TRIES = 5
@@ -110,13 +110,19 @@ def save_robot_program(db: DbSession, group: Group, sess: Session | None, data: 
                        base: int | None = NO_BASE) -> tuple[ProgramVersion, bool]:
     """Validate then save as a new version; returns (version, created_now).
 
-    Raises :class:`robots.program.ProgramError` (nothing saved) when the program is
+    Raises :class:`robots.errors.ProgramError` (nothing saved) when the program is
     refused. Saving the same program as the latest version creates nothing. ``base`` is
     the version the edits started from (None: from no version at all); when a newer,
     different version exists, :class:`ProgramConflict` is raised and nothing is saved.
     """
     program = validate_program(data, set(allowed) if allowed is not None else None)
-    clean = program.model_dump(mode="json", exclude_none=True)
+    return _save_valid(db, group, sess, program, base)
+
+
+def _save_valid(db: DbSession, group: Group, sess: Session | None, program: Program,
+                base: int | None) -> tuple[ProgramVersion, bool]:
+    """:func:`save_robot_program` once the program is validated."""
+    clean = program.to_json()  # why not model_dump: the contract says "else", not "else_"
     latest = latest_version(db, group)
     if latest is not None and latest.program == clean:
         return latest, False
@@ -143,13 +149,30 @@ def submit_challenge(db: DbSession, group: Group, sess: Session, lesson, challen
     if challenge is None:
         raise LookupError(_("Le défi « %(id)s » n'existe pas dans cette séance.",
                             id=challenge_id))
-    version, _created = save_robot_program(db, group, sess, data, lesson.toolbox(), base)
+    program = validate_program(data, set(lesson.toolbox()))
+    version, _created = _save_valid(db, group, sess, program, base)
     mat = lesson.mat_for(challenge)
     if mat is None:
         raise ValueError(_("Ce défi n'a pas de tapis."))
-    result = check_challenge(challenge, version.program, mat, toolbox=lesson.toolbox())
+    result = run_challenge(challenge, program, mat)
     events.record(db, events.CHALLENGE_CHECKED, group_id=group.id, class_id=group.class_id,
                   session_id=sess.id, challenge=challenge.id, session_number=lesson.number,
                   passed=result.passed, failed=result.failed_criteria, version=version.version,
                   skills=lesson.skills())
     return result, version
+
+
+def program_to_send(db: DbSession, group: Group, version: int | None,
+                    allowed: list[str] | None) -> tuple[ProgramVersion, Program] | None:
+    """The saved version to send (the latest when ``version`` is None) as a typed program,
+    or None when there is none.
+
+    why the toolbox here: the version was validated when saved, perhaps in an earlier
+    session that offered other blocks; the open session decides what a robot may run
+    (:class:`robots.errors.ProgramError`, the same messages as when saving).
+    """
+    found = (get_version(db, group, version) if version is not None
+             else latest_version(db, group))
+    if found is None:
+        return None
+    return found, validate_program(found.program, set(allowed) if allowed is not None else None)

@@ -5,7 +5,8 @@ robot never holds a web page, and stops every robot in parallel. This module add
 what the station needs on top: each robot's latest stage and message for the
 group's screen, announced on the live channel (``robot.status`` to the robot's group,
 ``robots.stop_all`` to every screen, so a pupil's editor says at once that its robot
-was stopped).
+was stopped), and the ``program.sent`` event once an upload ends, so the figures derived
+from events say what the robot did.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session as DbSession
 
 from ground.config import KitConfig
 from ground.i18n import _
+from kit import events
 from kit.live import broker
 from robots.drivers import RobotDriver, RobotError, Stage, Status, StatusEvent
 from robots.fleet import Fleet
+
+if TYPE_CHECKING:
+    from robots.program import Program
 
 
 @dataclass
@@ -38,12 +45,28 @@ class RobotState:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Sending:
+    """Which group sends which saved version: what ``program.sent`` records."""
+
+    group_id: int
+    class_id: int
+    session_id: int | None
+    version: int
+
+
 class RobotService:
     """The station's side of the kit's :class:`robots.fleet.Fleet`: who is sending what,
-    and each robot's latest stage for the group's screen."""
+    and each robot's latest stage for the group's screen.
 
-    def __init__(self, kit: KitConfig) -> None:
+    ``sessions`` opens a database session (the station's session factory): the service
+    records ``program.sent`` with it when an upload ends; without it nothing is recorded.
+    """
+
+    def __init__(self, kit: KitConfig,
+                 sessions: Callable[[], DbSession] | None = None) -> None:
         self.kit = kit
+        self.sessions = sessions
         self.fleet = Fleet.from_kit(kit.robots)
         self.states: dict[str, RobotState] = {r.id: RobotState(r.id) for r in kit.robots}
         self._lock = threading.Lock()
@@ -80,11 +103,13 @@ class RobotService:
             return RobotState(**state.as_dict()) if state else None
 
     # ---- upload -------------------------------------------------------------------------
-    def send(self, robot_id: str, program: dict[str, Any], *, group_id: int | None = None,
-             done: Callable[[bool, str], None] | None = None) -> Future:
-        """Compile, send and start ``program`` in the background (the fleet's pool)."""
+    def send(self, robot_id: str, program: Program,
+             sending: Sending | None = None) -> Future:
+        """Compile, send and start ``program`` (validated where it entered) in the
+        background (the fleet's pool); ``program.sent`` is recorded when it ends."""
         if robot_id not in self.fleet.drivers:
             raise KeyError(robot_id)
+        group_id = sending.group_id if sending is not None else None
         self._update(robot_id, group_id=group_id, stage=str(Stage.COMPILING), fraction=0.0,
                      message="", status="uploading")
 
@@ -92,11 +117,10 @@ class RobotService:
             self._update(robot_id, stage=str(stage), fraction=round(fraction, 3))
 
         future = self.fleet.upload(robot_id, program, progress)
-        future.add_done_callback(lambda f: self._finished(robot_id, f, done))
+        future.add_done_callback(lambda f: self._finished(robot_id, f, sending))
         return future
 
-    def _finished(self, robot_id: str, future: Future,
-                  done: Callable[[bool, str], None] | None) -> None:
+    def _finished(self, robot_id: str, future: Future, sending: Sending | None) -> None:
         exc = future.exception()
         if exc is None:
             ok, message = True, _("Le robot exécute le programme.")
@@ -110,8 +134,18 @@ class RobotService:
         else:  # a robot must never take the station down
             ok, message = False, _("Erreur inattendue du robot : %(err)s", err=exc)
             self._update(robot_id, stage="error", message=message)
-        if done is not None:
-            done(ok, message)
+        if sending is not None:
+            self._record_sent(robot_id, sending, ok, message)
+
+    def _record_sent(self, robot_id: str, sending: Sending, ok: bool, message: str) -> None:
+        """``program.sent`` in a session of its own (the fleet's thread has no request)."""
+        if self.sessions is None:
+            return
+        with self.sessions() as dbs:
+            events.record(dbs, events.PROGRAM_SENT, group_id=sending.group_id,
+                          class_id=sending.class_id, session_id=sending.session_id,
+                          version=sending.version, robot_id=robot_id, ok=ok, message=message)
+            dbs.commit()
 
     # ---- stop every robot ---------------------------------------------------------------
     def stop_all(self, timeout: float = 1.0) -> dict[str, Any]:

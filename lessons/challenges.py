@@ -15,8 +15,10 @@ from typing import Any
 
 from ground.i18n import _, current_language
 from lessons.schema import Challenge, Mat
-from robots.program import ProgramError, blocks_used, count_blocks, label, validate_program
+from robots.errors import ProgramError
+from robots.program import Program, blocks_used, count_blocks, validate_program
 from robots.simulator import simulate
+from robots.vocabulary import label
 
 HEADING_DEGREES = {"east": 0, "south": 90, "west": 180, "north": 270}
 
@@ -168,24 +170,36 @@ def _result(challenge: Challenge, failed: list[str], run: dict[str, Any] | None,
 
 def check_challenge(challenge: Challenge, program: dict[str, Any], mat: Mat | dict[str, Any],
                     *, toolbox: list[str] | None = None) -> ChallengeResult:
-    """Run ``program`` on ``mat`` in the reference simulator and check every criterion.
+    """Validate ``program`` (a lesson's JSON), then :func:`run_challenge`.
 
     A program that breaks the contract, or (with ``toolbox``) uses a block the
     session does not offer, fails with the validator's messages as reasons.
     """
-    unknown = [name for name in challenge.criteria if name not in CRITERIA]
-    if unknown:  # a printing challenge: see check_print_challenge
-        raise ValueError(_("Le défi « %(id)s » n'est pas un défi de programmation.",
-                           id=challenge.id))
+    _programming_only(challenge)
     try:
         valid = validate_program(program, set(toolbox) if toolbox is not None else None)
     except ProgramError as exc:
         return _result(challenge, [], None, [p.message for p in exc.problems])
+    return run_challenge(challenge, valid, mat)
+
+
+def run_challenge(challenge: Challenge, program: Program,
+                  mat: Mat | dict[str, Any]) -> ChallengeResult:
+    """Run ``program`` (already validated against the toolbox) on ``mat`` in the reference
+    simulator and check every criterion."""
+    _programming_only(challenge)
     mat_dict = mat.contract() if isinstance(mat, Mat) else dict(mat)
-    run = simulate(valid, mat_dict)
-    facts = Facts(run=run, blocks_used=blocks_used(valid), block_count=count_blocks(valid),
-                  mat=mat_dict)
+    run = simulate(program, mat_dict)
+    facts = Facts(run=run, blocks_used=blocks_used(program),
+                  block_count=count_blocks(program), mat=mat_dict)
     return _result(challenge, evaluate(challenge.criteria, facts), run)
+
+
+def _programming_only(challenge: Challenge) -> None:
+    unknown = [name for name in challenge.criteria if name not in CRITERIA]
+    if unknown:  # a printing challenge: see check_print_challenge
+        raise ValueError(_("Le défi « %(id)s » n'est pas un défi de programmation.",
+                           id=challenge.id))
 
 
 def check_print_challenge(challenge: Challenge, facts: PrintFacts) -> ChallengeResult:

@@ -22,7 +22,8 @@ from lessons.schema import (
     Mat,
     Session,
 )
-from robots.program import ProgramError, validate_program
+from robots.errors import ProgramError
+from robots.program import validate_program
 
 Path_ = tuple[str | int, ...]
 Problem = tuple[Path_, str]

@@ -15,7 +15,8 @@ import click
 
 from ground.i18n import _, ngettext, set_language
 from lessons.cycle import DEFAULT_CYCLE_DIR, CycleError, load_cycle, validate_cycle
-from robots.program import count_blocks, label
+from robots.program import count_blocks
+from robots.vocabulary import label
 
 EXIT_INVALID = 2
 

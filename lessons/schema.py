@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from robots.program import BLOCK_LABELS, COLOURS
+from robots.vocabulary import BLOCK_LABELS, COLOURS
 
 # Names from docs/program-model.md: what a lesson may list in its toolbox (`blocks:`),
 # taken from the program model itself so the two never drift apart.

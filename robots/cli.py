@@ -138,11 +138,17 @@ def upload_command(robot_id: str, program_file: Path, kit_file: Path | None,
     """Compiler et envoyer PROGRAM_FILE (modèle de programme JSON) au robot ROBOT_ID."""
     robot = robot_from_options(robot_id, kit_file, family, port, target)
     try:
-        program = json.loads(program_file.read_text(encoding="utf-8"))
+        data = json.loads(program_file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         _finish(as_json, robot_id, 2, "invalid_program",
                 _("Le fichier %(file)s n'est pas un JSON valide : %(error)s",
                   file=program_file, error=exc))
+    from robots.program import validate_program  # why here: pydantic only for this command
+
+    try:  # the door: checked once here, then the drivers take the typed program
+        program = validate_program(data)
+    except ProgramError as exc:
+        _finish(as_json, robot_id, 2, exc.code, exc.message)
     fleet = Fleet.from_kit([robot], timeout=timeout)
 
     def progress(stage: Stage, fraction: float) -> None:

@@ -6,6 +6,9 @@ the driver interface.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from typing import Any
+
 from ground.errors import MalletteError
 
 
@@ -17,12 +20,37 @@ class RobotError(MalletteError):
         self.retry = retry
 
 
-class ProgramError(RobotError):
-    """The program model cannot be compiled for this robot (not a hardware problem)."""
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a program, located so the editor can highlight it."""
 
-    def __init__(self, message: str, block_id: str | None = None) -> None:
-        super().__init__(message, code="invalid_program", retry=False)
-        self.block_id = block_id
+    block_id: str | None
+    block: str | None
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ProgramError(RobotError):
+    """A program the contract refuses, or one this robot cannot run (never the hardware).
+
+    ``problems`` lists every reason (the validator reports them all at once); ``block_id``
+    is the first problem's block, the one the editor points at.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(p.message for p in problems), code="invalid_program",
+                         retry=False)
+        self.problems = problems
+        self.block_id = problems[0].block_id if problems else None
+
+    @classmethod
+    def about(cls, message: str, block_id: str | None = None,
+              block: str | None = None) -> ProgramError:
+        """One problem found by a compiler (the validator had nothing to say)."""
+        return cls([Problem(block_id, block, "", message)])
 
 
 class RobotTimeout(RobotError):
@@ -35,4 +63,4 @@ class RobotLost(RobotError):
         super().__init__(message, code="lost")
 
 
-__all__ = ["ProgramError", "RobotError", "RobotLost", "RobotTimeout"]
+__all__ = ["Problem", "ProgramError", "RobotError", "RobotLost", "RobotTimeout"]

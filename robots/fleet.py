@@ -14,11 +14,14 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ground.i18n import _
 from robots.drivers import RobotDriver, RobotError, RobotInfo, create_driver
 from robots.drivers.base import ProgressCallback, Status
+
+if TYPE_CHECKING:
+    from robots.program import Program
 
 
 @dataclass
@@ -82,7 +85,7 @@ class Fleet:
                              code="unknown_robot", retry=False) from None
 
     # ---- uploads -------------------------------------------------------------------------
-    def upload(self, robot_id: str, program: dict[str, Any],
+    def upload(self, robot_id: str, program: Program,
                progress: ProgressCallback | None = None) -> Future:
         """Start an upload; the future's result is None, or it raises :class:`RobotError`."""
         driver = self.driver(robot_id)
@@ -94,7 +97,7 @@ class Fleet:
 
         return self._pool.submit(run)
 
-    def upload_all(self, programs: dict[str, dict[str, Any]]) -> dict[str, Future]:
+    def upload_all(self, programs: dict[str, Program]) -> dict[str, Future]:
         return {robot_id: self.upload(robot_id, program)
                 for robot_id, program in programs.items()}
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from ground.i18n import _, current_language
+from ground.i18n import _
+from robots.errors import Problem, ProgramError
+from robots.vocabulary import COLOURS, EVENTS, NOTES, label
 
 # --- the contract's vocabulary -------------------------------------------------------------
 
@@ -30,37 +32,7 @@ MAX_VARIABLES = 10
 MAX_HANDLERS = 4
 VALUE_LIMIT = 32767  # any number a program holds stays within ±VALUE_LIMIT (16-bit robots)
 
-COLOURS = ("red", "green", "blue", "yellow", "purple", "cyan", "white", "off")
-NOTES = ("C4", "D4", "E4", "F4", "G4", "A4", "B4", "C5", "D5", "E5", "F5", "G5", "A5", "B5")
-EVENTS = {"button_pressed": "when_button", "obstacle": "when_obstacle"}
 VARIABLE_NAME = re.compile(r"^[A-Za-z]{1,20}$")
-
-#: French and English labels of every block, shared by the editor, lessons and messages.
-BLOCK_LABELS: dict[str, dict[str, str]] = {
-    "move": {"fr": "avancer", "en": "move"},
-    "turn": {"fr": "tourner", "en": "turn"},
-    "wait": {"fr": "attendre", "en": "wait"},
-    "light": {"fr": "allumer la lumière", "en": "set light"},
-    "sound": {"fr": "jouer une note", "en": "play a note"},
-    "repeat": {"fr": "répéter", "en": "repeat"},
-    "repeat_until": {"fr": "répéter jusqu'à", "en": "repeat until"},
-    "while": {"fr": "tant que", "en": "while"},
-    "if": {"fr": "si", "en": "if"},
-    "if_else": {"fr": "si … sinon", "en": "if … else"},
-    "set_variable": {"fr": "mettre la variable", "en": "set variable"},
-    "change_variable": {"fr": "ajouter à la variable", "en": "change variable"},
-    "stop": {"fr": "stop", "en": "stop"},
-    "variable": {"fr": "variable", "en": "variable"},
-    "arithmetic": {"fr": "calcul", "en": "arithmetic"},
-    "sensor_obstacle": {"fr": "obstacle devant", "en": "obstacle ahead"},
-    "sensor_line": {"fr": "sur la ligne", "en": "on the line"},
-    "sensor_button": {"fr": "bouton appuyé", "en": "button pressed"},
-    "sensor_sound": {"fr": "bruit entendu", "en": "sound heard"},
-    "not": {"fr": "non", "en": "not"},
-    "compare": {"fr": "comparer", "en": "compare"},
-    "when_button": {"fr": "quand le bouton est appuyé", "en": "when the button is pressed"},
-    "when_obstacle": {"fr": "quand un obstacle est devant", "en": "when an obstacle is ahead"},
-}
 
 STATEMENT_BLOCKS = frozenset(
     {"move", "turn", "wait", "light", "sound", "repeat", "repeat_until", "while", "if",
@@ -70,38 +42,6 @@ EXPRESSION_BLOCKS = frozenset({"variable", "arithmetic"})
 CONDITION_BLOCKS = frozenset(
     {"sensor_obstacle", "sensor_line", "sensor_button", "sensor_sound", "not", "compare"}
 )
-#: Every name a lesson may list in its toolbox.
-ALL_BLOCKS = frozenset(BLOCK_LABELS)
-
-
-def label(block: str, lang: str | None = None) -> str:
-    """The label people see for ``block`` in ``lang`` (default: the current language)."""
-    return BLOCK_LABELS.get(block, {}).get(lang or current_language(), block)
-
-
-# --- problems -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a program, located so the editor can highlight it."""
-
-    block_id: str | None
-    block: str | None
-    path: str
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class ProgramError(ValueError):
-    """A program that breaks the contract; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(p.message for p in problems))
-
 
 # --- typed model ----------------------------------------------------------------------------
 
@@ -182,13 +122,12 @@ class Wait(_Block):
 
 class Light(_Block):
     block: Literal["light"]
-    colour: Literal["red", "green", "blue", "yellow", "purple", "cyan", "white", "off"]
+    colour: Literal[COLOURS]  # type: ignore[valid-type]  # the vocabulary's tuple
 
 
 class Sound(_Block):
     block: Literal["sound"]
-    note: Literal["C4", "D4", "E4", "F4", "G4", "A4", "B4",
-                  "C5", "D5", "E5", "F5", "G5", "A5", "B5"]
+    note: Literal[NOTES]  # type: ignore[valid-type]
     seconds: Number
 
 

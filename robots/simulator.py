@@ -438,7 +438,7 @@ class _Run:
 def simulate(program: Program | dict, mat: Mat | dict) -> dict[str, Any]:
     """Run ``program`` on ``mat`` and return the contract's run result.
 
-    A dict program is validated first (:class:`robots.program.ProgramError`),
+    A dict program is validated first (:class:`robots.errors.ProgramError`),
     a dict mat too (:class:`MatError`).
     """
     valid = program if isinstance(program, Program) else validate_program(program)

@@ -22,7 +22,7 @@ from kit.security import roles
 from kit.sessions import open_lesson
 from kit.station import db, station
 from lessons.goals import goal_marks
-from robots.program import ProgramError
+from robots.errors import ProgramError
 from web.errors import error_response
 from web.pupil import current_group
 from web.schemas import (

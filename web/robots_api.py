@@ -8,26 +8,17 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from ground.i18n import _
-from kit import events
-from kit.programs import get_version, latest_version
+from kit.programs import program_to_send
+from kit.robot_service import Sending
 from kit.security import roles
 from kit.sessions import open_lesson
 from kit.station import db, station
-from robots.program import ProgramError, validate_program
+from robots.errors import ProgramError
 from web.errors import error_response
 from web.pupil import current_group
 from web.schemas import PUPIL_ERRORS, SendIn, SentOut, answers
 
 bp = APIBlueprint("robots_api", __name__, url_prefix="/api/v1", tag="robots")
-
-
-def _record_sent(group_id: int, class_id: int, session_id: int | None, version: int,
-                 robot_id: str, ok: bool, message: str, factory) -> None:
-    with factory() as dbs:
-        events.record(dbs, events.PROGRAM_SENT, group_id=group_id, class_id=class_id,
-                      session_id=session_id, version=version, robot_id=robot_id, ok=ok,
-                      message=message)
-        dbs.commit()
 
 
 @bp.post("/group/send")
@@ -40,25 +31,19 @@ def send(json_data: dict[str, Any]):
     if not group.robot_id or station().kit.robot(group.robot_id) is None:
         return error_response(409, _("Ton groupe n'a pas encore de robot : demande à "
                                      "l'animateur·rice."))
-    version_no = json_data.get("version")
-    found = (get_version(db(), group, version_no) if version_no is not None
-             else latest_version(db(), group))
-    if found is None:
-        return error_response(404, _("Enregistre d'abord ton programme."))
     sess, lesson = open_lesson(db(), group.classroom)
-    allowed = set(lesson.toolbox()) if lesson is not None else None
     try:
-        validate_program(found.program, allowed)
+        found = program_to_send(db(), group, json_data.get("version"),
+                                lesson.toolbox() if lesson is not None else None)
     except ProgramError as exc:
         return error_response(422, exc.problems[0].message if exc.problems else str(exc))
-    st = station()
-    ids = (group.id, group.class_id, sess.id if sess else None, found.version, group.robot_id)
-
-    def done(ok: bool, message: str) -> None:
-        _record_sent(*ids, ok, message, st.sessions)
-
-    st.robots.send(group.robot_id, found.program, group_id=group.id, done=done)
-    return {"robot_id": group.robot_id, "version": found.version, "state": "sending"}, 202
+    if found is None:
+        return error_response(404, _("Enregistre d'abord ton programme."))
+    version, program = found
+    station().robots.send(group.robot_id, program,
+                          Sending(group.id, group.class_id, sess.id if sess else None,
+                                  version.version))
+    return {"robot_id": group.robot_id, "version": version.version, "state": "sending"}, 202
 
 
 @bp.get("/group/robot")

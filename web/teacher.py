@@ -169,7 +169,7 @@ def _value_words() -> dict[str, str]:
 
 def block_label(block: str, lang: str) -> str:
     """The block's label as the pupils saw it in the editor."""
-    from robots.program import BLOCK_LABELS, label
+    from robots.vocabulary import BLOCK_LABELS, label
 
     if block in BLOCK_LABELS:
         return label(block, lang)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from ground.i18n import _
 from robots.compilers import common as c
+from robots.errors import ProgramError
+from robots.program import Cond, Expr, Program, Statement
+from robots.vocabulary import COLOURS_RGB, NOTES_HZ
 
 TICK_MS = 10
 
@@ -40,7 +42,7 @@ class ThymioProfile:
 THYMIO = ThymioProfile()
 
 # The Thymio's LEDs take 0..32 per channel.
-LED_RGB = {name: tuple(v * 32 // 255 for v in rgb) for name, rgb in c.COLOURS_RGB.items()}
+LED_RGB = {name: tuple(v * 32 // 255 for v in rgb) for name, rgb in COLOURS_RGB.items()}
 
 
 @dataclass
@@ -77,24 +79,19 @@ class _Flattener:
         return name
 
     # ---- expressions: (lines to run before, expression text) ---------------------------
-    def expr(self, node: Any, pre: list[str], scale: float = 1) -> str:
-        if isinstance(node, bool):
-            raise c.ProgramError(_("Une valeur vrai/faux n'est pas un nombre."))
+    def expr(self, node: Expr, pre: list[str], scale: float = 1) -> str:
         if isinstance(node, int | float):
             value = round(node * scale)
             if not -32768 <= value <= 32767:
-                raise c.ProgramError(_("Le nombre %(value)s est trop grand pour le Thymio.",
-                                       value=node))
+                raise ProgramError.about(_("Le nombre %(value)s est trop grand pour le Thymio.",
+                                           value=node))
             return str(value)
-        if not isinstance(node, dict):
-            raise c.ProgramError(_("Valeur invalide : %(value)s", value=node))
-        kind = node.get("block")
-        if kind == "variable":
-            text = "v_" + c.need(node, "name")
-        elif kind == "arithmetic":
-            op = c.field(node, "op", ("+", "-", "*", "/"))
-            left = self.expr(c.need(node, "left"), pre)
-            right = self.expr(c.need(node, "right"), pre)
+        if node.block == "variable":
+            text = "v_" + node.name
+        elif node.block == "arithmetic":
+            op = node.op
+            left = self.expr(node.left, pre)
+            right = self.expr(node.right, pre)
             if op == "/" and _is_int(right):
                 # Aseba folds constants and rejects "x / 0" even in a guarded branch
                 text = "0" if int(right) == 0 else f"({left}) / {right}"
@@ -110,17 +107,15 @@ class _Flattener:
                 text = temp
             else:
                 text = f"({left} {op} {right})"
-        else:
+        else:  # a block the model gained and this compiler does not know yet
             raise c.fail(node, _("ce bloc n'est pas un nombre"))
         if scale != 1:
             num, den = _fraction(scale)
             text = f"({text}) * {num}" + (f" / {den}" if den != 1 else "")
         return text
 
-    def cond(self, node: Any, pre: list[str]) -> str:
-        if not isinstance(node, dict):
-            raise c.ProgramError(_("Condition invalide : %(value)s", value=node))
-        kind = node.get("block")
+    def cond(self, node: Cond, pre: list[str]) -> str:
+        kind = node.block
         p = self.p
         if kind == "sensor_obstacle":
             return "m_obst == 1"
@@ -132,16 +127,14 @@ class _Flattener:
         if kind == "sensor_sound":
             return f"mic.intensity > {p.sound_threshold}"
         if kind == "not":
-            return f"not ({self.cond(c.need(node, 'condition'), pre)})"
+            return f"not ({self.cond(node.condition, pre)})"
         if kind == "compare":
-            ops = {"<": "<", ">": ">", "=": "==", "≠": "!="}
-            op = ops[c.field(node, "op", ops)]
-            return (f"{self.expr(c.need(node, 'left'), pre)} {op} "
-                    f"{self.expr(c.need(node, 'right'), pre)}")
+            op = {"<": "<", ">": ">", "=": "==", "≠": "!="}[node.op]
+            return f"{self.expr(node.left, pre)} {op} {self.expr(node.right, pre)}"
         raise c.fail(node, _("ce bloc n'est pas une condition"))
 
     # ---- statements ------------------------------------------------------------------
-    def block_list(self, blocks: list) -> None:
+    def block_list(self, blocks: list[Statement]) -> None:
         for block in blocks:
             self.stmt(block)
 
@@ -149,87 +142,83 @@ class _Flattener:
         self.add(pre + code + [f"m_busy = {ticks}"])
         self.add(["motor.left.target = 0", "motor.right.target = 0"])
 
-    def stmt(self, b: Any) -> None:
-        if not isinstance(b, dict):
-            raise c.ProgramError(_("Bloc invalide : %(value)s", value=b))
+    def stmt(self, b: Statement) -> None:
         self.temps = 0
-        kind = b.get("block")
+        kind = b.block
         p = self.p
         pre: list[str] = []
         count = ["m_blocks = m_blocks + 1"]
         if kind == "move":
-            sign = 1 if c.field(b, "direction", ("forward", "backward")) == "forward" else -1
-            if "distance_cm" in b:
-                ticks = self.expr(b["distance_cm"], pre, 1000 / p.move_cm_s / TICK_MS)
-            elif "seconds" in b:
-                ticks = self.expr(b["seconds"], pre, 1000 / TICK_MS)
-            else:
-                raise c.fail(b, _("il manque la distance ou la durée"))
+            sign = 1 if b.direction == "forward" else -1
+            if b.distance_cm is not None:
+                ticks = self.expr(b.distance_cm, pre, 1000 / p.move_cm_s / TICK_MS)
+            else:  # the contract gives a move a distance or a duration, never both
+                ticks = self.expr(b.seconds, pre, 1000 / TICK_MS)
             speed = sign * p.move_speed
             self.timed(count + [f"motor.left.target = {speed}",
                                 f"motor.right.target = {speed}"], ticks, pre)
         elif kind == "turn":
-            sign = 1 if c.field(b, "direction", ("left", "right")) == "right" else -1
-            ticks = self.expr(c.need(b, "degrees"), pre, 1000 / p.turn_deg_s / TICK_MS)
+            sign = 1 if b.direction == "right" else -1
+            ticks = self.expr(b.degrees, pre, 1000 / p.turn_deg_s / TICK_MS)
             self.timed(count + [f"motor.left.target = {sign * p.turn_speed}",
                                 f"motor.right.target = {-sign * p.turn_speed}"], ticks, pre)
         elif kind == "wait":
-            ticks = self.expr(c.need(b, "seconds"), pre, 1000 / TICK_MS)
+            ticks = self.expr(b.seconds, pre, 1000 / TICK_MS)
             self.add(pre + count + [f"m_busy = {ticks}"])
         elif kind == "light":
-            r, g, bl = LED_RGB[c.field(b, "colour", tuple(c.COLOURS_RGB))]
+            r, g, bl = LED_RGB[b.colour]
             self.add(count + [f"call leds.top({r}, {g}, {bl})"])
         elif kind == "sound":
-            hz = c.NOTES_HZ[c.field(b, "note", tuple(c.NOTES_HZ))]
-            seconds = c.need(b, "seconds")
+            hz = NOTES_HZ[b.note]
+            seconds = b.seconds
             ticks = self.expr(seconds, pre, 1000 / TICK_MS)
             sixtieths = self.expr(seconds, pre, 60)
             self.add(pre + count + [f"call sound.freq({hz}, {sixtieths})",
                                     f"m_busy = {ticks}"])
         elif kind == "repeat":
             counter, top, end = self.counter(), self.new_label(), self.new_label()
-            times = self.expr(c.need(b, "times"), pre)
+            times = self.expr(b.times, pre)
             self.add(pre + count + [f"{counter} = {times}"])
             self.mark(top)
             self.add([f"if {counter} <= 0 then\n  m_pc = @{end}\nelse\n  {counter} = {counter} - 1"
                       f"\n  m_pc = @next\nend"], goto="computed")
-            self.block_list(c.body(b, "body"))
+            self.block_list(b.body)
             self.add([], goto=top)
             self.mark(end)
         elif kind in ("repeat_until", "while"):
             counter, top, end = self.counter(), self.new_label(), self.new_label()
-            limit = int(b.get("max_iterations", 100))
+            limit = b.max_iterations
             self.add(count + [f"{counter} = 0"])
             self.mark(top)
-            test = self.cond(c.need(b, "condition"), pre)
+            test = self.cond(b.condition, pre)
             if kind == "repeat_until":
                 test = f"not ({test})"
             self.add(pre + [f"if {test} and {counter} < {limit} then\n  {counter} = {counter} + 1"
                             f"\n  m_pc = @next\nelse\n  m_pc = @{end}\nend"], goto="computed")
-            self.block_list(c.body(b, "body"))
+            self.block_list(b.body)
             self.add([], goto=top)
             self.mark(end)
         elif kind == "if":
             other, end = self.new_label(), self.new_label()
-            test = self.cond(c.need(b, "condition"), pre)
+            test = self.cond(b.condition, pre)
             self.add(pre + count + [f"if {test} then\n  m_pc = @next\nelse\n"
                                     f"  m_pc = @{other}\nend"], goto="computed")
-            self.block_list(c.body(b, "then"))
+            self.block_list(b.then)
             self.add([], goto=end)
             self.mark(other)
-            self.block_list(c.body(b, "else") if b.get("else") else [])
+            self.block_list(b.else_ or [])
             self.mark(end)
         elif kind == "set_variable":
-            value = self.expr(c.need(b, "value"), pre)
-            self.add(pre + count + [f"v_{c.need(b, 'name')} = {value}"])
+            value = self.expr(b.value, pre)
+            self.add(pre + count + [f"v_{b.name} = {value}"])
         elif kind == "change_variable":
-            name = c.need(b, "name")
-            value = self.expr(c.need(b, "by"), pre)
+            name = b.name
+            value = self.expr(b.by, pre)
             self.add(pre + count + [f"v_{name} = v_{name} + {value}"])
         elif kind == "stop":
             self.add(count + ["motor.left.target = 0", "motor.right.target = 0",
                               "m_pc = -1", "m_state = 2", "m_inh = 0"], goto="computed")
-        else:
+        else:  # a block the model gained and the Thymio cannot run yet
             raise c.fail(b, _("ce bloc n'est pas connu du Thymio"))
 
 
@@ -244,24 +233,22 @@ def _fraction(scale: float) -> tuple[int, int]:
     return f.numerator, f.denominator
 
 
-def compile_program(program: dict[str, Any], profile: ThymioProfile = THYMIO) -> str:
-    """Aseba source for ``program`` (one Thymio node)."""
-    main, events = c.check_program(program)
+def compile_program(program: Program, profile: ThymioProfile = THYMIO) -> str:
+    """Aseba source for ``program`` (one Thymio node; validated where it entered)."""
     variables = c.variables_of(program)
     flat = _Flattener(profile)
-    flat.block_list(main)
+    flat.block_list(program.main)
     flat.add(["motor.left.target = 0", "motor.right.target = 0", "m_pc = -1",
               "m_state = 2"], goto="computed")
     entries: dict[str, str] = {}
-    for i, handler in enumerate(events):
+    for handler in program.events:
         label = flat.new_label()
         flat.mark(label)
-        entries[handler["event"]] = label
-        flat.block_list(c.body(handler, "body"))
+        entries[handler.event] = label
+        flat.block_list(handler.body)
         flat.add(["m_pc = m_rpc", "m_busy = m_rbusy", "motor.left.target = m_rml",
                   "motor.right.target = m_rmr", "m_inh = 0",
                   "if m_pc == -1 then m_state = 2 end"], goto="computed")
-        del i
 
     lines = ["# Mallette: programme généré pour Thymio II (ne pas modifier)"]
     declared = [f"v_{v}" for v in variables] + flat.counters + [

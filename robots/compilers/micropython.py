@@ -13,10 +13,11 @@ readable through the REPL) and always turns the motors off when it ends or is st
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ground.i18n import _
 from robots.compilers import common as c
+from robots.program import Cond, Expr, Program, Statement
+from robots.vocabulary import COLOURS_RGB, NOTES_HZ
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def _sound():
 MICROBIT_MAQUEEN = BoardProfile(
     name="micro:bit + Maqueen",
     imports="from microbit import *\nimport music\nimport neopixel\n",
-    hardware=MAQUEEN_HARDWARE.replace("{rgb}", repr(c.COLOURS_RGB)),
+    hardware=MAQUEEN_HARDWARE.replace("{rgb}", repr(COLOURS_RGB)),
     sensors=("obstacle", "line", "button"),
     motors_off="from microbit import i2c\ntry:\n i2c.write(0x10,bytes([0,0,0]))\n"
                " i2c.write(0x10,bytes([2,0,0]))\nexcept OSError:\n pass\n",
@@ -191,89 +192,74 @@ class _Gen:
         self.lines.append("    " * depth + text)
 
     # expressions -----------------------------------------------------------------------
-    def expr(self, node: Any) -> str:
-        if isinstance(node, bool):
-            raise c.ProgramError(_("Une valeur vrai/faux n'est pas un nombre."))
+    def expr(self, node: Expr) -> str:
         if isinstance(node, int | float):
             return repr(node)
-        if not isinstance(node, dict):
-            raise c.ProgramError(_("Valeur invalide : %(value)s", value=node))
-        kind = node.get("block")
-        if kind == "variable":
-            return "v_" + c.need(node, "name")
-        if kind == "arithmetic":
-            op = c.field(node, "op", ("+", "-", "*", "/"))
-            left, right = self.expr(c.need(node, "left")), self.expr(c.need(node, "right"))
-            if op == "/":
+        if node.block == "variable":
+            return "v_" + node.name
+        if node.block == "arithmetic":
+            left, right = self.expr(node.left), self.expr(node.right)
+            if node.op == "/":
                 return f"_div({left}, {right})"
-            return f"({left} {op} {right})"
-        raise c.fail(node, _("ce bloc n'est pas un nombre"))
+            return f"({left} {node.op} {right})"
+        raise c.fail(node, _("ce bloc n'est pas un nombre"))  # a block the model gained
 
-    def cond(self, node: Any) -> str:
-        if not isinstance(node, dict):
-            raise c.ProgramError(_("Condition invalide : %(value)s", value=node))
-        kind = node.get("block")
+    def cond(self, node: Cond) -> str:
+        kind = node.block
         simple = {"sensor_obstacle": "_obstacle()", "sensor_line": "_line()",
                   "sensor_button": "_button()", "sensor_sound": "_sound()"}
         if kind in simple:
             return simple[kind]
         if kind == "not":
-            return f"(not {self.cond(c.need(node, 'condition'))})"
+            return f"(not {self.cond(node.condition)})"
         if kind == "compare":
-            op = c.field(node, "op", {"<": "<", ">": ">", "=": "==", "≠": "!="})
-            ops = {"<": "<", ">": ">", "=": "==", "≠": "!="}
-            return (f"({self.expr(c.need(node, 'left'))} {ops[op]} "
-                    f"{self.expr(c.need(node, 'right'))})")
+            op = {"<": "<", ">": ">", "=": "==", "≠": "!="}[node.op]
+            return f"({self.expr(node.left)} {op} {self.expr(node.right)})"
         raise c.fail(node, _("ce bloc n'est pas une condition"))
 
     # statements ------------------------------------------------------------------------
-    def block_list(self, blocks: list, depth: int) -> None:
+    def block_list(self, blocks: list[Statement], depth: int) -> None:
         if not blocks:
             self.emit(depth, "pass")
         for block in blocks:
             self.stmt(block, depth)
 
-    def stmt(self, b: Any, d: int) -> None:
-        if not isinstance(b, dict):
-            raise c.ProgramError(_("Bloc invalide : %(value)s", value=b))
-        kind = b.get("block")
+    def stmt(self, b: Statement, d: int) -> None:
+        kind = b.block
         p = self.p
         if kind == "move":
-            sign = 1 if c.field(b, "direction", ("forward", "backward")) == "forward" else -1
-            if "distance_cm" in b:
-                ms = f"{self.expr(b['distance_cm'])} * {1000.0 / p.move_cm_s!r}"
-            elif "seconds" in b:
-                ms = f"{self.expr(b['seconds'])} * 1000"
-            else:
-                raise c.fail(b, _("il manque la distance ou la durée"))
+            sign = 1 if b.direction == "forward" else -1
+            if b.distance_cm is not None:
+                ms = f"{self.expr(b.distance_cm)} * {1000.0 / p.move_cm_s!r}"
+            else:  # the contract gives a move a distance or a duration, never both
+                ms = f"{self.expr(b.seconds)} * 1000"
             self.emit(d, f"_rec('move', {sign})")
             self.emit(d, f"_drive({sign * p.move_pwm}, {sign * p.move_pwm}, {ms})")
         elif kind == "turn":
-            sign = 1 if c.field(b, "direction", ("left", "right")) == "right" else -1
-            ms = f"{self.expr(c.need(b, 'degrees'))} * {1000.0 / p.turn_deg_s!r}"
+            sign = 1 if b.direction == "right" else -1
+            ms = f"{self.expr(b.degrees)} * {1000.0 / p.turn_deg_s!r}"
             self.emit(d, f"_rec('turn', {sign})")
             self.emit(d, f"_drive({sign * p.turn_pwm}, {-sign * p.turn_pwm}, {ms})")
         elif kind == "wait":
-            self.emit(d, f"_wait({self.expr(c.need(b, 'seconds'))} * 1000)")
+            self.emit(d, f"_wait({self.expr(b.seconds)} * 1000)")
         elif kind == "light":
-            colour = c.field(b, "colour", tuple(c.COLOURS_RGB))
+            colour = b.colour
             self.emit(d, f"_rec('light', {colour!r})")
             self.emit(d, f"_light({colour!r})")
         elif kind == "sound":
-            note = c.field(b, "note", tuple(c.NOTES_HZ))
-            seconds = c.need(b, "seconds")
+            note = b.note
             self.emit(d, f"_rec('sound', {note!r})")
-            self.emit(d, f"_note({c.NOTES_HZ[note]}, int({self.expr(seconds)} * 1000))")
+            self.emit(d, f"_note({NOTES_HZ[note]}, int({self.expr(b.seconds)} * 1000))")
         elif kind == "repeat":
             self.counter += 1
-            self.emit(d, f"for _i{self.counter} in range(int({self.expr(c.need(b, 'times'))})):")
+            self.emit(d, f"for _i{self.counter} in range(int({self.expr(b.times)})):")
             self.emit(d + 1, "_poll()")
-            self.block_list(c.body(b, "body"), d + 1)
+            self.block_list(b.body, d + 1)
         elif kind in ("repeat_until", "while"):
             self.counter += 1
             n = f"_n{self.counter}"
-            limit = int(b.get("max_iterations", 100))
-            test = self.cond(c.need(b, "condition"))
+            limit = b.max_iterations
+            test = self.cond(b.condition)
             self.emit(d, f"{n} = 0")
             self.emit(d, f"while {'not ' if kind == 'repeat_until' else ''}{test}:")
             self.emit(d + 1, f"if {n} >= {limit}:")
@@ -281,33 +267,32 @@ class _Gen:
             self.emit(d + 2, "break")
             self.emit(d + 1, f"{n} += 1")
             self.emit(d + 1, "_poll()")
-            self.block_list(c.body(b, "body"), d + 1)
+            self.block_list(b.body, d + 1)
         elif kind == "if":
-            self.emit(d, f"if {self.cond(c.need(b, 'condition'))}:")
-            self.block_list(c.body(b, "then"), d + 1)
-            if b.get("else"):
+            self.emit(d, f"if {self.cond(b.condition)}:")
+            self.block_list(b.then, d + 1)
+            if b.else_:
                 self.emit(d, "else:")
-                self.block_list(c.body(b, "else"), d + 1)
+                self.block_list(b.else_, d + 1)
         elif kind == "set_variable":
-            self.emit(d, f"v_{c.need(b, 'name')} = {self.expr(c.need(b, 'value'))}")
+            self.emit(d, f"v_{b.name} = {self.expr(b.value)}")
         elif kind == "change_variable":
-            name = c.need(b, "name")
-            self.emit(d, f"v_{name} = v_{name} + {self.expr(c.need(b, 'by'))}")
+            self.emit(d, f"v_{b.name} = v_{b.name} + {self.expr(b.by)}")
         elif kind == "stop":
             self.emit(d, "raise _Stop()")
-        else:
+        else:  # a block the model gained and this board cannot run yet
             raise c.fail(b, _("ce bloc n'est pas connu de ce robot"))
 
-    def function(self, name: str, blocks: list) -> None:
+    def function(self, name: str, blocks: list[Statement]) -> None:
         self.emit(0, f"def {name}():")
         if self.vars:
             self.emit(1, "global " + ", ".join("v_" + v for v in self.vars))
         self.block_list(blocks, 1)
 
 
-def compile_program(program: dict[str, Any], profile: BoardProfile = MICROBIT_MAQUEEN) -> str:
-    """MicroPython source (ASCII) running ``program`` on ``profile``'s robot."""
-    main, events = c.check_program(program)
+def compile_program(program: Program, profile: BoardProfile = MICROBIT_MAQUEEN) -> str:
+    """MicroPython source (ASCII) running ``program`` (validated where it entered) on
+    ``profile``'s robot."""
     variables = c.variables_of(program)
     gen = _Gen(profile, variables)
     gen.lines.append(f"# Mallette program for {profile.name} (generated, do not edit)")
@@ -317,13 +302,13 @@ def compile_program(program: dict[str, Any], profile: BoardProfile = MICROBIT_MA
     for v in variables:
         gen.emit(0, f"v_{v} = 0")
     handlers = []
-    for i, handler in enumerate(events):
-        cond = "_button" if handler["event"] == "button_pressed" else "_obstacle"
-        gen.function(f"_h{i}", c.body(handler, "body"))
+    for i, handler in enumerate(program.events):
+        cond = "_button" if handler.event == "button_pressed" else "_obstacle"
+        gen.function(f"_h{i}", handler.body)
         handlers.append(f"(lambda: {cond}(), _h{i})")
     gen.emit(0, f"_H = [{', '.join(handlers)}]")
     gen.emit(0, "_P = [False] * len(_H)")
-    gen.function("_main", main)
+    gen.function("_main", program.main)
     gen.lines.append(
         "print('MALLETTE:START')\n"
         "try:\n"

@@ -2,9 +2,11 @@
 
 A driver is one module per robot family (Thymio, micro:bit + Maqueen, ...).
 The station only talks to :class:`RobotDriver`: find the robots, connect,
-describe, upload a program model (compile, send, start), stop, and report
-status events. Every call has a timeout and fails with :class:`RobotError`,
-whose ``message`` is a French sentence a facilitator can read (:mod:`robots.errors`).
+describe, upload a program (compile, send, start), stop, and report status events.
+A program arrives typed (:class:`robots.program.Program`): it was validated once, where
+it entered the station or the command line, and is not checked again here. Every call
+has a timeout and fails with :class:`RobotError`, whose ``message`` is a French sentence
+a facilitator can read (:mod:`robots.errors`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ground.i18n import _
-from robots.errors import ProgramError, RobotError
+from robots.errors import RobotError
+
+if TYPE_CHECKING:  # why: importing the driver interface must not load pydantic
+    from robots.program import Program
 
 
 class Status(enum.StrEnum):
@@ -144,13 +149,11 @@ class RobotDriver(abc.ABC):
         with self._lock:
             return self._guard(self._do_describe)
 
-    def upload(self, program: dict[str, Any],
-               progress: ProgressCallback | None = None) -> None:
+    def upload(self, program: Program, progress: ProgressCallback | None = None) -> None:
         """Compile, send and start ``program``; returns once it runs."""
         progress = progress or _noop_progress
         with self._lock:
             progress(Stage.COMPILING, 0.0)
-            validate(program)
             compiled = self.compile(program)
             progress(Stage.COMPILING, 1.0)
             self._emit(Status.UPLOADING)
@@ -187,8 +190,9 @@ class RobotDriver(abc.ABC):
 
     # ---- what a family implements ------------------------------------------------------
     @abc.abstractmethod
-    def compile(self, program: dict[str, Any]) -> Any:
-        """Program model → what this robot runs (raises :class:`ProgramError`)."""
+    def compile(self, program: Program) -> Any:
+        """Program → what this robot runs (:class:`robots.errors.ProgramError` for what
+        only this family cannot run)."""
 
     @abc.abstractmethod
     def _do_connect(self) -> None: ...
@@ -204,25 +208,6 @@ class RobotDriver(abc.ABC):
 
     def _do_close(self) -> None:
         return None
-
-
-def validate(program: Any) -> None:
-    """Check the program against the contract (``robots.program``) when it is installed.
-
-    The validator is another module of the station; compilers still check what they
-    translate, so drivers work (with terser messages) without it.
-    """
-    try:
-        from robots.program import ProgramError as ContractError
-        from robots.program import validate_program
-    except ImportError:
-        return
-    try:
-        validate_program(program)
-    except ContractError as exc:
-        problems = getattr(exc, "problems", [])
-        first = problems[0] if problems else None
-        raise ProgramError(str(exc), block_id=getattr(first, "block_id", None)) from exc
 
 
 def lost_message(name: str) -> str:

@@ -9,11 +9,14 @@ so the station behaves as with a real robot. ``result`` holds the run (path, eve
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ground.i18n import _
 from robots.drivers.base import ProgressCallback, RobotDriver, RobotInfo, Stage, Status
-from robots.errors import RobotError
+from robots.errors import ProgramError, RobotError
+
+if TYPE_CHECKING:
+    from robots.program import Program
 
 DEFAULT_MAT: dict[str, Any] = {"cols": 6, "rows": 4, "cell_cm": 20,
                                "start": {"col": 0, "row": 0, "heading": "east"}}
@@ -33,7 +36,7 @@ class SimulatedDriver(RobotDriver):
         self.result: dict[str, Any] | None = None
         self._timer: threading.Timer | None = None
 
-    def compile(self, program: dict[str, Any]) -> dict[str, Any]:
+    def compile(self, program: Program) -> dict[str, Any]:
         try:
             from robots.simulator import simulate
         except ImportError as exc:
@@ -41,10 +44,8 @@ class SimulatedDriver(RobotDriver):
                              code="config", retry=False) from exc
         try:
             return simulate(program, self.mat)
-        except ValueError as exc:  # ProgramError and MatError are ValueErrors
-            from robots.errors import ProgramError
-
-            raise ProgramError(str(exc)) from exc
+        except ValueError as exc:  # the kit's mat (MatError): the program was validated
+            raise ProgramError.about(str(exc)) from exc
 
     def _do_connect(self) -> None:
         return None
@@ -54,7 +55,7 @@ class SimulatedDriver(RobotDriver):
                          battery_percent=100.0,
                          sensors=["obstacle", "line", "button", "sound"])
 
-    def upload(self, program: dict[str, Any], progress: ProgressCallback | None = None) -> None:
+    def upload(self, program: Program, progress: ProgressCallback | None = None) -> None:
         super().upload(program, progress)
         assert self.result is not None
         duration = float(self.result.get("time", 0.0)) * self.time_scale

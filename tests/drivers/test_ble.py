@@ -17,15 +17,16 @@ from robots.drivers import RobotError, Status
 from robots.drivers.micropython_ble import MicroPythonBleDriver
 from robots.emulator.ble_robot import VirtualBleWorld
 from robots.emulator.device import EmulatedBoard
+from robots.program import validate_program
 from robots.transports.ble import BleByteLink
 from robots.transports.serial_repl import RawRepl
 
-PROGRAM = {"version": 1, "main": [
+PROGRAM = validate_program({"version": 1, "main": [
     {"block": "light", "colour": "yellow"},
     {"block": "repeat", "times": 3, "body": [
         {"block": "move", "direction": "forward", "distance_cm": 1}]},
     {"block": "light", "colour": "off"},
-]}
+]})
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_disconnect_mid_transfer_keeps_a_whole_program(world, robot):
     first.close()
     old = (robot.board.root / "main.py").read_bytes()
 
-    big = {"version": 1, "main": [{"block": "wait", "seconds": 0.1}] * 150}
+    big = validate_program({"version": 1, "main": [{"block": "wait", "seconds": 0.1}] * 150})
     driver = driver_for(world, robot, name="ESP32 rouge")
     driver.connect()
     received = robot.received

@@ -13,6 +13,7 @@ import pytest
 
 from robots.drivers import RobotError, Status, create_driver
 from robots.emulator.device import EmulatedBoard
+from robots.program import validate_program
 from robots.transports.link import SerialLink
 from robots.transports.serial_repl import RawRepl
 from tests.peers import missing
@@ -179,13 +180,13 @@ def test_a_checked_command_cut_after_its_first_line_is_sent_again(tmp_path):
         link.close()
 
 
-PROGRAM = {"version": 1, "main": [
+PROGRAM = validate_program({"version": 1, "main": [
     {"block": "light", "colour": "purple"},
     {"block": "move", "direction": "forward", "distance_cm": 2},
     {"block": "turn", "direction": "right", "degrees": 9},
     {"block": "sound", "note": "C5", "seconds": 0.1},
     {"block": "light", "colour": "off"},
-]}
+]})
 
 
 def test_driver_runs_a_program_on_the_emulated_board(board):

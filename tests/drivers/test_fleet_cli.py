@@ -15,11 +15,12 @@ from robots.cli import robots
 from robots.drivers import Status, create_driver
 from robots.emulator.device import EmulatedBoard
 from robots.fleet import Fleet
+from robots.program import validate_program
 
-LONG_DRIVE = {"version": 1, "main": [
+LONG_DRIVE = validate_program({"version": 1, "main": [
     {"block": "light", "colour": "blue"},
     {"block": "repeat", "times": 50, "body": [
-        {"block": "move", "direction": "forward", "distance_cm": 200}]}]}
+        {"block": "move", "direction": "forward", "distance_cm": 200}]}]})
 SHORT = {"version": 1, "main": [{"block": "light", "colour": "green"},
                                 {"block": "move", "direction": "forward", "distance_cm": 1}]}
 

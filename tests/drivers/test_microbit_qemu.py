@@ -10,12 +10,13 @@ import pytest
 
 from robots.drivers import RobotError, Stage, Status, create_driver
 from robots.drivers.microbit import MicrobitMaqueenDriver
+from robots.program import Program, validate_program
 from robots.transports.link import LinkClosed, SerialLink
 
 
-def marker_program(mark: int, moves: int = 3) -> dict:
+def marker_program(mark: int, moves: int = 3) -> Program:
     """Sets ``mark``, lights up, drives a little: what the test reads back from the board."""
-    return {"version": 1, "main": [
+    return validate_program({"version": 1, "main": [
         {"block": "set_variable", "name": "mark", "value": mark},
         {"block": "set_variable", "name": "n", "value": 0},
         {"block": "light", "colour": "green"},
@@ -31,7 +32,7 @@ def marker_program(mark: int, moves: int = 3) -> dict:
                                       "left": {"block": "variable", "name": "n"}, "right": 18},
          "then": [{"block": "light", "colour": "blue"}],
          "else": [{"block": "light", "colour": "red"}]},
-    ]}
+    ]})
 
 
 def board_state(driver: MicrobitMaqueenDriver) -> tuple:
@@ -61,10 +62,10 @@ def test_upload_runs_the_program_on_real_firmware(microbit):
 
 
 def test_stop_interrupts_and_turns_motors_off(microbit):
-    long_drive = {"version": 1, "main": [
+    long_drive = validate_program({"version": 1, "main": [
         {"block": "set_variable", "name": "mark", "value": 1},
         {"block": "repeat", "times": 50, "body": [
-            {"block": "move", "direction": "forward", "distance_cm": 200}]}]}
+            {"block": "move", "direction": "forward", "distance_cm": 200}]}]})
     driver = create_driver("microbit_maqueen", "maqueen-1",
                            {"type": "serial", "port": microbit.port})
     driver.connect()

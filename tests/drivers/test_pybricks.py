@@ -18,17 +18,18 @@ from robots.drivers.pybricks import PybricksDriver
 from robots.emulator.ble_robot import VirtualBleWorld
 from robots.emulator.device import EmulatedBoard
 from robots.emulator.pybricks_hub import add_hub
+from robots.program import validate_program
 from robots.transports import pybricks as pb
 from robots.transports.pybricks import BumblePybricksLink
 
-PROGRAM = {"version": 1, "main": [
+PROGRAM = validate_program({"version": 1, "main": [
     {"block": "light", "colour": "purple"},
     {"block": "move", "direction": "forward", "distance_cm": 2},
     {"block": "turn", "direction": "left", "degrees": 9},
     {"block": "sound", "note": "E5", "seconds": 0.1},
-]}
-LONG = {"version": 1, "main": [{"block": "repeat", "times": 50, "body": [
-    {"block": "move", "direction": "forward", "distance_cm": 200}]}]}
+]})
+LONG = validate_program({"version": 1, "main": [{"block": "repeat", "times": 50, "body": [
+    {"block": "move", "direction": "forward", "distance_cm": 200}]}]})
 
 
 @pytest.fixture(scope="module")

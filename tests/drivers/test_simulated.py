@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from robots.drivers import ProgramError, Status, create_driver
+from robots.program import validate_program
 
 pytest.importorskip("robots.simulator", reason="robots.simulator lands with the program model")
 
-SQUARE_ISH = {"version": 1, "main": [
+SQUARE_ISH = validate_program({"version": 1, "main": [
     {"block": "light", "colour": "red"},
     {"block": "move", "direction": "forward", "distance_cm": 20},
     {"block": "turn", "direction": "right", "degrees": 90},
     {"block": "move", "direction": "forward", "distance_cm": 20},
-]}
+]})
 
 
 def test_simulated_robot_runs_then_finishes():
@@ -43,5 +44,5 @@ def test_stop_cancels_the_run():
 def test_invalid_program_is_refused_before_running():
     driver = create_driver("simulated", "demo-3", {"type": "simulated"})
     with pytest.raises(ProgramError):
-        driver.upload({"version": 1, "main": [{"block": "fly", "id": "b1"}]})
+        driver.upload(validate_program({"version": 1, "main": [{"block": "fly", "id": "b1"}]}))
     assert driver.status != Status.RUNNING

@@ -8,6 +8,7 @@ import pytest
 
 from robots.drivers import RobotError, Stage, Status, create_driver
 from robots.emulator.aseba_playground import Playground
+from robots.program import validate_program
 
 
 def wait_for(read, predicate, timeout: float = 5.0):
@@ -19,7 +20,7 @@ def wait_for(read, predicate, timeout: float = 5.0):
     return value
 
 
-COUNTING = {"version": 1, "main": [
+COUNTING = validate_program({"version": 1, "main": [
     {"block": "set_variable", "name": "n", "value": 0},
     {"block": "light", "colour": "green"},
     {"block": "repeat", "times": 3, "body": [
@@ -34,7 +35,7 @@ COUNTING = {"version": 1, "main": [
      "then": [{"block": "set_variable", "name": "ok", "value": 1}],
      "else": [{"block": "set_variable", "name": "ok", "value": 2}]},
     {"block": "sound", "note": "A4", "seconds": 0.1},
-]}
+]})
 
 
 def test_program_runs_on_the_simulated_thymio(playground):
@@ -58,9 +59,9 @@ def test_program_runs_on_the_simulated_thymio(playground):
 def test_moves_drive_the_motors_and_stop_stops_them(playground):
     driver = create_driver("thymio", "thymio-2", playground.connection(1), name="Thymio vert")
     driver.connect()
-    driver.upload({"version": 1, "main": [
+    driver.upload(validate_program({"version": 1, "main": [
         {"block": "turn", "direction": "left", "degrees": 45},
-        {"block": "move", "direction": "forward", "distance_cm": 200}]})
+        {"block": "move", "direction": "forward", "distance_cm": 200}]}))
     # turning left: the left wheel goes backward, then both forward at the cruise speed
     assert driver.get("motor.left.target") == [-150] and driver.get("motor.right.target") == [150]
     assert wait_for(lambda: driver.get("motor.left.target"), lambda v: v == [250]) == [250]
@@ -80,11 +81,11 @@ def test_moves_drive_the_motors_and_stop_stops_them(playground):
 def test_program_too_big_for_the_thymio_is_refused_clearly(playground):
     driver = create_driver("thymio", "thymio-1", playground.connection(0), name="Thymio orange")
     driver.connect()
-    big = {"version": 1, "main": [
+    big = validate_program({"version": 1, "main": [
         {"block": "if", "condition": {"block": "sensor_button"},
          "then": [{"block": "move", "direction": "forward", "distance_cm": i + 1}],
          "else": [{"block": "turn", "direction": "left", "degrees": i + 1}]}
-        for i in range(30)]}  # 180 blocks: within the contract, too big for a Thymio
+        for i in range(30)]})  # 180 blocks: within the contract, too big for a Thymio
     with pytest.raises(RobotError) as err:
         driver.upload(big)
     assert err.value.code == "refused"

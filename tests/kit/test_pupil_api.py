@@ -95,3 +95,17 @@ def test_challenge_checked_by_the_station(app, seeded):
     unknown = client.post("/api/v1/group/challenges/nope",
                           json={"program": {"version": 1, "main": [FORWARD]}}, headers=headers)
     assert unknown.status_code == 404 and "nope" in unknown.json["message"]
+
+
+def test_an_if_else_is_saved_as_the_editor_sent_it(app, seeded):
+    """The saved JSON keeps the contract's ``else`` (not the model's ``else_``), so the
+    version reopens in the editor and can be sent to a robot."""
+    client, headers = _client(app, seeded)
+    branch = {"block": "if", "condition": {"block": "sensor_line"}, "then": [FORWARD],
+              "else": [{"block": "stop"}]}
+    saved = client.post("/api/v1/group/programs", json={"program": {"version": 1,
+                                                                    "main": [branch]}},
+                        headers=headers)
+    assert saved.status_code == 201
+    again = client.get(f"/api/v1/group/programs/{saved.json['version']}").json["program"]
+    assert again["main"] == [branch]

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from robots.program import (
-    ALL_BLOCKS,
-    BLOCK_LABELS,
-    Program,
-    ProgramError,
-    blocks_used,
-    count_blocks,
-    validate_program,
-)
+from robots.errors import ProgramError
+from robots.program import Program, blocks_used, count_blocks, validate_program
+from robots.vocabulary import ALL_BLOCKS, BLOCK_LABELS
 
 
 def move(cm: object = 20, block_id: str | None = None, **extra: object) -> dict:

@@ -11,8 +11,9 @@ import copy
 
 import pytest
 
-from robots.program import ALL_BLOCKS, validate_program
+from robots.program import validate_program
 from robots.simulator import simulate
+from robots.vocabulary import ALL_BLOCKS
 from tests.peers import missing
 from tests.robots.conftest import ROOT
 from tests.robots.test_program import FULL
@@ -92,7 +93,7 @@ def test_an_empty_slot_is_reported_on_its_block(editor) -> None:
         start.nextConnection.connect(w.previousConnection);
         return {program: MalletteBlocks.workspaceToProgram(ws), id: w.id};
     }""")
-    from robots.program import ProgramError
+    from robots.errors import ProgramError
 
     with pytest.raises(ProgramError) as caught:
         validate_program(built["program"])

@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from robots.program import ProgramError, blocks_used, validate_program
+from robots.errors import ProgramError
+from robots.program import blocks_used, validate_program
 from robots.simulator import Mat, MatError, simulate, validate_mat
 from tests.robots.conftest import CASE_FILES, assert_same_run, load_case
 
