@@ -30,16 +30,14 @@ from sqlalchemy import select
 from ground.i18n import _, current_language, ngettext
 from kit import events
 from kit.app import db, error_response, station
-from kit.models import Group, PrintJob, ProgramVersion
+from kit.models import Group, PrintJob, PrintPlate, ProgramVersion
 from kit.printing import (
-    PrintPlate,
     PrintService,
     job_dir,
     job_picture,
     job_report,
     job_view,
     save_job_files,
-    state_label,
 )
 from kit.programs import add_version
 from kit.security import roles
@@ -48,6 +46,7 @@ from lessons.challenges import PrintFacts, check_print_challenge
 from printers.gcode import GcodeError
 from printers.importing import MeshImportError
 from printers.objects import ObjectError, build_mesh, parse_object
+from printers.states import state_label
 from printers.tasks import MeshWork
 from printers.templates import get_template, instantiate
 from printers.workers import DEFAULT_WORKERS, WorkerPool, WorkError
