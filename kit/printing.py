@@ -33,16 +33,18 @@ from sqlalchemy.orm import Session as DbSession
 from ground.config import KitConfig, PrinterConfig
 from ground.i18n import _
 from kit import events
-from kit.models import Event, Group, PrintJob, PrintPlate, utcnow
+from kit.models import Event, Group, PrintJob, PrintPlate, ProgramVersion, Session, utcnow
+from lessons.challenges import PrintFacts, check_print_challenge
 from printers.backends import PrinterStatus, make_backend, printer_status
 from printers.checks import CheckReport
+from printers.objects import blocks_used
 from printers.octoprint import OctoPrintError, PrinterOfflineError
 from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
 from printers.profiles import PrinterProfile, UnknownPrinterError, profile_from_kit_printer
 from printers.queue import Dispatcher, PrinterSlot, PrintOrder
 from printers.render import render_object_png
 from printers.slicing import SlicerError, read_estimates
-from printers.states import FINAL, JobStatus, state_icon, state_label
+from printers.states import ACTIVE, FINAL, JobStatus, state_icon, state_label
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,28 @@ def objects_printed(db: DbSession, *, group_id: int | None = None,
     evs = events.events_for(db, group_id=group_id, class_id=class_id,
                             types=(events.PRINT_FINISHED,))
     return sum(1 for e in evs if e.payload.get("state") == "done")
+
+
+def active_job(db: DbSession, group: Group) -> PrintJob | None:
+    """The group's print still waiting, being prepared or printing (one at a time)."""
+    return db.scalar(select(PrintJob).where(PrintJob.group_id == group.id,
+                                            PrintJob.state.in_(ACTIVE)).limit(1))
+
+
+def print_verdict(lesson: Any, challenge_id: str | None, report: CheckReport,
+                  doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A printing challenge checked against what the library measured of the object."""
+    if lesson is None or not challenge_id:
+        return None
+    challenge = lesson.challenge(challenge_id)
+    if challenge is None:
+        return None
+    used = blocks_used(doc)
+    facts = PrintFacts(printable=report.printable,
+                       print_minutes=(report.estimate.print_time_s / 60
+                                      if report.estimate else None),
+                       blocks_used=set(used), block_count=len(used))
+    return check_print_challenge(challenge, facts).as_dict()
 
 
 def _record_state_change(db: DbSession, job: PrintJob, old: str) -> None:
@@ -390,6 +414,73 @@ class PrintService:
                 log.warning("printer %s: %s", plate.printer_id, exc)
                 continue
             self._store_plate(db, plate, order)
+
+    # -- requests: what groups and adults send ---------------------------------
+    def request(self, db: DbSession, group: Group, sess: Session | None, report: CheckReport,
+                *, title: str, source: str, doc: dict[str, Any] | None,
+                picture: bytes | None = None) -> PrintJob:
+        """A checked object waits for the facilitator: its job, ``print.requested``, its files."""
+        job = PrintJob(group_id=group.id, session_id=sess.id if sess else None,
+                       title=title[:80], source=source, object_model=doc,
+                       state=JobStatus.SUBMITTED.value,
+                       estimated_seconds=int(report.estimate.print_time_s) if report.estimate
+                       else None,
+                       filament_g=report.estimate.filament_g if report.estimate else None)
+        db.add(job)
+        db.flush()
+        events.record(db, events.PRINT_REQUESTED, group_id=group.id, class_id=group.class_id,
+                      session_id=job.session_id, job_id=job.id, title=job.title)
+        save_job_files(self.data_dir, job, report, picture)
+        return job
+
+    def request_object(self, db: DbSession, group: Group, sess: Session, lesson: Any,
+                       doc: dict[str, Any], version: ProgramVersion, report: CheckReport,
+                       *, picture: bytes | None, challenge_id: str | None
+                       ) -> tuple[PrintJob | None, dict[str, Any] | None]:
+        """'Imprimer' on a group's object (checked by the caller): a job when it is
+        printable, and the session challenge's verdict (``challenge.checked``) if one was
+        named. Returns (job or None, verdict or None)."""
+        verdict = print_verdict(lesson, challenge_id, report, doc)
+        job = None
+        if report.printable:
+            title = str(doc.get("name") or "").strip() or group.name
+            job = self.request(db, group, sess, report, title=f"{title} — {group.name}",
+                               source="blocks", doc=doc, picture=picture)
+        if verdict is not None:
+            # why: with a job, the pass counts only once the facilitator accepts it
+            # (kit.verdicts)
+            events.record(db, events.CHALLENGE_CHECKED, group_id=group.id,
+                          class_id=group.class_id, session_id=sess.id,
+                          challenge=verdict["challenge"], session_number=sess.number,
+                          passed=verdict["passed"], failed=verdict["failed_criteria"],
+                          version=version.version, skills=lesson.skills(),
+                          job_id=job.id if job else None)
+        return job, verdict
+
+    def request_file(self, db: DbSession, group: Group, sess: Session | None,
+                     report: CheckReport, *, filename: str, file_type: str, data: bytes,
+                     picture: bytes | None) -> PrintJob:
+        """A printable file from a tablet (STL, 3MF, OBJ) waits for the facilitator; the
+        original file is kept beside the checked mesh."""
+        title = Path(filename).stem[:40] or _("Fichier importé")
+        job = self.request(db, group, sess, report, title=f"{title} — {group.name}",
+                           source=file_type, doc=None, picture=picture)
+        (job_dir(self.data_dir, job.id) / f"original.{file_type}").write_bytes(data)
+        return job
+
+    def add_gcode(self, db: DbSession, printer_id: str, filename: str, data: bytes, *,
+                  approve: bool) -> PrintJob:
+        """An adult's checked G-code for one printer; a facilitator's is accepted at once."""
+        job = PrintJob(group_id=None, session_id=None, title=Path(filename).stem[:60],
+                       source="gcode", state=JobStatus.SUBMITTED.value, printer_id=printer_id)
+        db.add(job)
+        db.flush()
+        path = job_dir(self.data_dir, job.id) / "upload.gcode"
+        path.write_bytes(data)
+        job.file_path = str(path)
+        if approve:
+            self.approve(db, job)
+        return job
 
     # -- people's decisions ----------------------------------------------------
     def approve(self, db: DbSession, job: PrintJob) -> None:

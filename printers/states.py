@@ -29,7 +29,8 @@ class JobStatus(StrEnum):
 
 # a StrEnum hashes as its text: ``"done" in FINAL`` holds for a database row's state too
 FINAL = frozenset({JobStatus.REFUSED, JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
-ACTIVE = tuple(s for s in JobStatus if s not in FINAL)  # waiting, preparing or printing
+# waiting, preparing or printing; plain text, as a database query takes it
+ACTIVE = tuple(s.value for s in JobStatus if s not in FINAL)
 TRANSITIONS: dict[JobStatus, set[JobStatus]] = {
     JobStatus.SUBMITTED: {JobStatus.APPROVED, JobStatus.REFUSED, JobStatus.CANCELLED},
     JobStatus.APPROVED: {JobStatus.SLICED, JobStatus.FAILED, JobStatus.CANCELLED},
