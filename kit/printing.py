@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session as DbSession
 from ground.config import KitConfig, PrinterConfig
 from ground.i18n import _
 from kit import events
-from kit.models import Event, Group, PrintJob, PrintPlate, ProgramVersion, Session, utcnow
+from kit.models import Group, PrintJob, PrintPlate, ProgramVersion, Session, utcnow
 from lessons.challenges import PrintFacts, check_print_challenge
 from printers.backends import PrinterStatus, make_backend, printer_status
-from printers.checks import CheckReport
+from printers.checks import CheckReport, estimate_words
 from printers.objects import blocks_used
 from printers.octoprint import OctoPrintError, PrinterOfflineError
 from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
@@ -47,19 +47,6 @@ from printers.slicing import SlicerError, read_estimates
 from printers.states import ACTIVE, FINAL, JobStatus, state_icon, state_label
 
 log = logging.getLogger(__name__)
-
-
-def estimate_words(seconds: float | None, grams: float | None) -> str | None:
-    """A job's time and plastic in words, the same on the pupil's and the facilitator's
-    screens (the slicer's figures once sliced)."""
-    from printers.checks import _minutes
-
-    if not seconds:
-        return None
-    if grams is None:
-        return _("environ %(time)s", time=_minutes(seconds))
-    return _("environ %(time)s, %(g)s g de plastique", time=_minutes(seconds),
-             g=max(1, round(grams)))
 
 
 # -- profiles ---------------------------------------------------------------------
@@ -593,10 +580,3 @@ def job_view(db: DbSession, job: PrintJob) -> dict[str, Any]:
         "printer_id": job.printer_id, "printer_offline": bool(queue.get("printer_offline")),
         "plate_id": job.plate_id, "created_at": _aware(job.created_at).isoformat(),
     }
-
-
-def latest_event_of(db: DbSession, job_id: int, type_: str) -> Event | None:
-    for ev in reversed(events.events_for(db, types=(type_,))):
-        if ev.payload.get("job_id") == job_id:
-            return ev
-    return None
