@@ -12,6 +12,7 @@ from typing import Any
 
 from ground.config import PrinterConfig
 from printers.octoprint import OctoPrintClient, OctoPrintError, PrinterOfflineError
+from printers.queue import PrinterClient
 from printers.simulated import SimulatedPrinter
 
 
@@ -31,14 +32,14 @@ class PrinterStatus:
         return asdict(self)
 
 
-def make_backend(cfg: PrinterConfig, *, speedup: float = 120.0):  # noqa: ANN201
+def make_backend(cfg: PrinterConfig, *, speedup: float = 120.0) -> PrinterClient:
     """The client the dispatcher talks to for one kit printer."""
     if cfg.backend == "octoprint":
         return OctoPrintClient(cfg.url or "", cfg.api_key() or "", name=cfg.name, timeout=5.0)
     return SimulatedPrinter(cfg.name, speedup=speedup)
 
 
-def printer_status(cfg: PrinterConfig, backend) -> PrinterStatus:  # noqa: ANN001
+def printer_status(cfg: PrinterConfig, backend: PrinterClient) -> PrinterStatus:
     """Ask a printer what it is doing; an unreachable one is 'offline', never an error page."""
     try:
         job = backend.job()
