@@ -139,22 +139,23 @@ def _record_state_change(db: DbSession, job: PrintJob, old: str) -> None:
     group = db.get(Group, job.group_id) if job.group_id else None
     where = {"group_id": job.group_id, "session_id": job.session_id,
              "class_id": group.class_id if group else None}
-    if job.state == "approved" and old == "submitted":
+    if job.state == JobStatus.APPROVED and old == JobStatus.SUBMITTED:
         events.record(db, events.PRINT_APPROVED, **where, job_id=job.id, title=job.title)
-    elif job.state == "refused":
+    elif job.state == JobStatus.REFUSED:
         events.record(db, events.PRINT_REFUSED, **where, job_id=job.id, title=job.title,
                       reason=job.refusal_reason or "")
-    elif job.state == "queued":
+    elif job.state == JobStatus.QUEUED:
         events.record(db, events.PRINT_QUEUED, **where, job_id=job.id, title=job.title)
-    elif job.state in ("done", "failed", "cancelled"):
+    elif job.state in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED):
         events.record(db, events.PRINT_FINISHED, **where, job_id=job.id, title=job.title,
                       state=job.state)
 
 
-def set_job_state(db: DbSession, job: PrintJob, state: str, reason: str | None = None) -> None:
+def set_job_state(db: DbSession, job: PrintJob, state: JobStatus,
+                  reason: str | None = None) -> None:
     """Change a job's state and write the event that goes with it."""
     old = job.state
-    job.state = state
+    job.state = JobStatus(state).value  # the row keeps plain text
     if reason is not None:
         job.refusal_reason = reason
     _record_state_change(db, job, old)
@@ -240,7 +241,7 @@ class PrintService:
         plate.updated_at = utcnow()
         jobs = db.scalars(select(PrintJob).where(PrintJob.plate_id == plate.id)).all()
         for job in jobs:
-            if job.state in ("cancelled", "refused"):
+            if job.state in (JobStatus.CANCELLED, JobStatus.REFUSED):
                 continue
             old = job.state
             job.state = order.status.value
@@ -255,7 +256,7 @@ class PrintService:
     def _load(self, db: DbSession) -> dict[str, int]:
         """Plates waiting or printing per printer (to spread new plates)."""
         rows = db.execute(select(PrintPlate.printer_id, func.count()).where(
-            PrintPlate.state.in_(("sliced", "queued", "printing")))
+            PrintPlate.state.in_((JobStatus.SLICED, JobStatus.QUEUED, JobStatus.PRINTING)))
             .group_by(PrintPlate.printer_id)).all()
         return {p: n for p, n in rows}
 
@@ -280,7 +281,7 @@ class PrintService:
                         title=", ".join(j.title for j in jobs)[:80], profile_id=printer_id)
         order.approve()
         order.mark_sliced(gcode, seconds)
-        plate = PrintPlate(id=plate_id, printer_id=printer_id, state="sliced",
+        plate = PrintPlate(id=plate_id, printer_id=printer_id, state=JobStatus.SLICED.value,
                            queue=order.to_dict(), gcode_path=str(gcode),
                            png_path=str(png) if png else None,
                            estimated_seconds=int(seconds) if seconds else None, filament_g=grams)
@@ -294,7 +295,7 @@ class PrintService:
                 # of several objects, not this one's, so the job keeps its own estimate
                 job.estimated_seconds = int(seconds) if seconds else job.estimated_seconds
                 job.filament_g = grams if grams is not None else job.filament_g
-            set_job_state(db, job, "sliced")
+            set_job_state(db, job, JobStatus.SLICED)
         db.flush()
         order.enqueue()
         self._store_plate(db, plate, order)
@@ -313,7 +314,8 @@ class PrintService:
     def plan(self, db: DbSession, *, force: bool = False) -> list[PrintPlate]:
         """Batch approved jobs onto plates and slice them (one G-code per plate)."""
         approved = list(db.scalars(select(PrintJob).where(
-            PrintJob.state == "approved", PrintJob.plate_id.is_(None)).order_by(PrintJob.id)))
+            PrintJob.state == JobStatus.APPROVED, PrintJob.plate_id.is_(None))
+            .order_by(PrintJob.id)))
         if not approved:
             return []
         if not force and self.batch_delay:
@@ -329,14 +331,14 @@ class PrintService:
             try:
                 mesh = trimesh.load(job.file_path, file_type="stl", force="mesh")
             except (OSError, ValueError, TypeError):
-                set_job_state(db, job, "failed", _("Le fichier de l'objet est introuvable dans "
-                                                   "la station."))
+                set_job_state(db, job, JobStatus.FAILED, _("Le fichier de l'objet est "
+                                                           "introuvable dans la station."))
                 continue
             printer_id = job.printer_id if job.printer_id in self.configs else None
             printer_id = printer_id or self._choose_printer(db, mesh)
             if printer_id is None:
-                set_job_state(db, job, "failed", _("L'objet ne tient sur aucune imprimante de "
-                                                   "la mallette."))
+                set_job_state(db, job, JobStatus.FAILED, _("L'objet ne tient sur aucune "
+                                                           "imprimante de la mallette."))
                 continue
             by_printer.setdefault(printer_id, []).append((job, mesh))
         for printer_id, items in by_printer.items():
@@ -351,7 +353,7 @@ class PrintService:
                     result = slice_plate(plate, profile, folder / "plate.gcode")
                 except SlicerError as exc:
                     for job in jobs:
-                        set_job_state(db, job, "failed", str(exc))
+                        set_job_state(db, job, JobStatus.FAILED, str(exc))
                     continue
                 png = render_plate_png(plate, profile, folder / "plate.png")
                 made.append(self._new_plate(db, printer_id, jobs, result.gcode_path, png,
@@ -374,9 +376,9 @@ class PrintService:
     def dispatch(self, db: DbSession) -> None:
         """Start queued plates on their printers when those are free."""
         for printer_id in self.configs:
-            plates = [p for p in self._plates(db, "queued", "printing")
+            plates = [p for p in self._plates(db, JobStatus.QUEUED, JobStatus.PRINTING)
                       if p.printer_id == printer_id]
-            if not any(p.state == "queued" for p in plates):
+            if not any(p.state == JobStatus.QUEUED for p in plates):
                 continue
             orders = {p.id: self._load_plate(p) for p in plates}
             try:
@@ -390,7 +392,7 @@ class PrintService:
 
     def poll(self, db: DbSession) -> None:
         """Follow printing plates; a printer that is offline keeps its plate as it is."""
-        for plate in self._plates(db, "printing"):
+        for plate in self._plates(db, JobStatus.PRINTING):
             order = self._load_plate(plate)
             # a printer taken out of kit.yaml: the library fails its plate with a reason
             dispatcher = (self._dispatcher(plate.printer_id) if plate.printer_id in self.configs
@@ -471,19 +473,19 @@ class PrintService:
 
     # -- people's decisions ----------------------------------------------------
     def approve(self, db: DbSession, job: PrintJob) -> None:
-        if job.state != "submitted":
+        if job.state != JobStatus.SUBMITTED:
             raise ValueError(_("Seule une impression en attente peut être acceptée "
                                "(celle-ci est « %(s)s »).", s=state_label(job.state)))
-        set_job_state(db, job, "approved", "")
+        set_job_state(db, job, JobStatus.APPROVED, "")
 
     def refuse(self, db: DbSession, job: PrintJob, reason: str) -> None:
         reason = (reason or "").strip()
         if not reason:
             raise ValueError(_("Indiquez pourquoi l'impression est refusée : les élèves "
                                "le liront."))
-        if job.state != "submitted":
+        if job.state != JobStatus.SUBMITTED:
             raise ValueError(_("Seule une impression en attente peut être refusée."))
-        set_job_state(db, job, "refused", reason[:500])
+        set_job_state(db, job, JobStatus.REFUSED, reason[:500])
 
     def cancel(self, db: DbSession, job: PrintJob) -> None:
         """Cancel a job; on a plate, the whole plate (stopping the printer if it prints)."""
@@ -491,7 +493,7 @@ class PrintService:
             if job.state in FINAL:
                 raise ValueError(_("Cette impression est déjà terminée."))
             if job.plate_id is None:
-                set_job_state(db, job, "cancelled")
+                set_job_state(db, job, JobStatus.CANCELLED)
                 return
             plate = db.get(PrintPlate, job.plate_id)
             order = self._load_plate(plate)
@@ -505,10 +507,10 @@ class PrintService:
     def retry(self, db: DbSession, job: PrintJob) -> None:
         """Print a failed plate again (a person said the bed is clear)."""
         with self.lock:
-            if job.state != "failed":
+            if job.state != JobStatus.FAILED:
                 raise ValueError(_("Seule une impression échouée peut être relancée."))
             if job.plate_id is None:  # failed before slicing: back to approval
-                set_job_state(db, job, "approved", "")
+                set_job_state(db, job, JobStatus.APPROVED, "")
                 return
             plate = db.get(PrintPlate, job.plate_id)
             order = self._load_plate(plate)
@@ -564,15 +566,15 @@ def job_view(db: DbSession, job: PrintJob) -> dict[str, Any]:
     plate = plate_of(db, job)
     queue = plate.queue if plate else {}
     end = None
-    left = queue.get("time_left_s") if job.state == "printing" else None
+    left = queue.get("time_left_s") if job.state == JobStatus.PRINTING else None
     if left is not None and plate is not None:
         end = (_aware(plate.updated_at) + timedelta(seconds=float(left))).isoformat()
-    elif job.state in ("queued", "sliced") and job.estimated_seconds:
+    elif job.state in (JobStatus.QUEUED, JobStatus.SLICED) and job.estimated_seconds:
         end = None
     return {
         "id": job.id, "title": job.title, "state": job.state, "label": state_label(job.state),
         "icon": state_icon(job.state), "source": job.source,
-        "progress": round(job.progress or 0.0, 1) if job.state != "done" else 100.0,
+        "progress": round(job.progress or 0.0, 1) if job.state != JobStatus.DONE else 100.0,
         "estimated_seconds": job.estimated_seconds, "estimated_end": end,
         "filament_g": job.filament_g,
         "estimate": estimate_words(job.estimated_seconds, job.filament_g),
