@@ -197,6 +197,24 @@ class PrintJob(Base):
                                                  onupdate=utcnow)
 
 
+class PrintPlate(Base):
+    """One G-code on one printer, printing one or several groups' objects."""
+
+    __tablename__ = "print_plates"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    printer_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    queue: Mapped[dict[str, Any]] = mapped_column(JSON)  # printers.queue.PrintOrder.to_dict()
+    gcode_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    png_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    estimated_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    filament_g: Mapped[float | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+
 class Login(Base):
     """One login on one device: the cookie holds a random token, this row says whose it is.
 

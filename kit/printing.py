@@ -1,19 +1,18 @@
-"""Printing in the station: jobs kept in the database, printers behind back-ends, a worker.
+"""Printing in the station: the service that ties the printing library to the database.
 
-The printing library (``printers/``) knows meshes, checks, slicing, plates, OctoPrint and
-the life of one print; this module ties it to the station:
+The printing library (``printers/``) knows meshes, checks, slicing, plates, printers'
+back-ends (OctoPrint, the simulated printer), the states of a print and the life of one
+print order; this module ties it to the station:
 
 - a group's object becomes a :class:`kit.models.PrintJob` row (its checked mesh and
-  picture are files in the data folder);
-- approved jobs are batched onto plates (:class:`PrintPlate`, one G-code each); a plate
-  is the unit the library's :class:`printers.queue.Dispatcher` sends to a printer, its
-  library state (``PrintJob.to_dict``) is stored with it so a restart loses nothing and
-  never prints twice;
-- each kit printer gets a back-end: OctoPrint's REST API, or :class:`SimulatedPrinter`
-  for the demo kit (a real state machine that "prints" in a time proportional to the
-  slicer's estimate, sped up);
+  picture are files in the data folder), with its ``print.requested`` event;
+- approved jobs are batched onto plates (:class:`kit.models.PrintPlate`, one G-code
+  each); a plate is the unit the library's :class:`printers.queue.Dispatcher` sends to a
+  printer, its order (``PrintOrder.to_dict``) is stored with it so a restart loses
+  nothing and never prints twice;
 - :class:`PrintService` runs the cycle (plan, slice, dispatch, follow) in a background
-  thread and writes ``print.queued`` / ``print.finished`` events.
+  thread; every change of a job's state goes through :func:`set_job_state`, which writes
+  the event that goes with it.
 """
 
 from __future__ import annotations
@@ -23,89 +22,31 @@ import logging
 import os
 import shutil
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import trimesh
-from sqlalchemy import JSON, DateTime, Integer, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from ground.config import KitConfig, PrinterConfig
 from ground.i18n import _
 from kit import events
-from kit.models import Base, Event, Group, PrintJob, utcnow
-from printers.checks import CheckReport
-from printers.octoprint import (
-    FilePrints,
-    JobState,
-    OctoPrintClient,
-    OctoPrintError,
-    PrinterOfflineError,
-)
+from kit.models import Group, PrintJob, PrintPlate, ProgramVersion, Session, utcnow
+from lessons.challenges import PrintFacts, check_print_challenge
+from printers.backends import PrinterStatus, make_backend, printer_status
+from printers.checks import CheckReport, estimate_words
+from printers.objects import blocks_used
+from printers.octoprint import OctoPrintError, PrinterOfflineError
 from printers.plates import PlateError, PlateItem, pack, render_plate_png, slice_plate
 from printers.profiles import PrinterProfile, UnknownPrinterError, profile_from_kit_printer
-from printers.queue import Dispatcher, JobStatus, PrinterSlot
-from printers.queue import PrintJob as QueueJob
+from printers.queue import Dispatcher, PrinterSlot, PrintOrder
+from printers.render import render_object_png
 from printers.slicing import SlicerError, read_estimates
+from printers.states import ACTIVE, FINAL, JobStatus, state_icon, state_label
 
 log = logging.getLogger(__name__)
-
-FINAL_STATES = {"refused", "done", "failed", "cancelled"}
-STATE_LABELS: dict[str, Callable[[], str]] = {  # lambdas: translated when shown
-    "submitted": lambda: _("envoyé, en attente de l'animateur"),
-    "approved": lambda: _("accepté, bientôt préparé"),
-    "refused": lambda: _("refusé"),
-    "sliced": lambda: _("préparé pour l'imprimante"),
-    "queued": lambda: _("en attente d'une imprimante"),
-    "printing": lambda: _("en cours d'impression"),
-    "done": lambda: _("imprimé"),
-    "failed": lambda: _("échoué"),
-    "cancelled": lambda: _("annulé"),
-}
-STATE_ICONS = {"submitted": "📨", "approved": "👍", "refused": "✋", "sliced": "🔪",
-               "queued": "⏳", "printing": "🖨️", "done": "🎉", "failed": "⚠️",
-               "cancelled": "🚫"}
-
-
-def state_label(state: str) -> str:
-    label = STATE_LABELS.get(state)
-    return label() if label else state
-
-
-def estimate_words(seconds: float | None, grams: float | None) -> str | None:
-    """A job's time and plastic in words, the same on the pupil's and the facilitator's
-    screens (the slicer's figures once sliced)."""
-    from printers.checks import _minutes
-
-    if not seconds:
-        return None
-    if grams is None:
-        return _("environ %(time)s", time=_minutes(seconds))
-    return _("environ %(time)s, %(g)s g de plastique", time=_minutes(seconds),
-             g=max(1, round(grams)))
-
-
-class PrintPlate(Base):
-    """One G-code on one printer, printing one or several groups' objects."""
-
-    __tablename__ = "print_plates"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    printer_id: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    queue: Mapped[dict[str, Any]] = mapped_column(JSON)  # printers.queue.PrintJob.to_dict()
-    gcode_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    png_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    estimated_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    filament_g: Mapped[float | None] = mapped_column(nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
 
 
 # -- profiles ---------------------------------------------------------------------
@@ -118,150 +59,6 @@ def profile_for(cfg: PrinterConfig) -> PrinterProfile:
         log.warning("printer %s: slicer profile %s not found, generic profile used", cfg.id,
                     cfg.slicer_profile)
         return profile_from_kit_printer({**entry, "slicer_profile": None})
-
-
-# -- back-ends --------------------------------------------------------------------
-@dataclass
-class PrinterStatus:
-    """What the facilitator sees of a printer."""
-
-    id: str
-    name: str
-    backend: str
-    state: str  # offline | ready | printing | busy | error
-    text: str
-    progress: float | None = None
-    file_name: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class SimulatedPrinter:
-    """A printer that lives in the station, for the demo kit and for trying the flow.
-
-    It keeps OctoPrint's vocabulary (job state, file print history) so the library's
-    dispatcher drives it exactly like a real one. A print lasts the slicer's estimate
-    divided by ``speedup`` (at least ``min_seconds``); ``cancel`` stops it; ``online``
-    can be switched off to show what a lost printer looks like.
-    """
-
-    def __init__(self, name: str, *, speedup: float = 120.0, min_seconds: float = 3.0,
-                 clock=time.monotonic) -> None:
-        self.name = name
-        self.speedup = speedup
-        self.min_seconds = min_seconds
-        self.clock = clock
-        self.online = True
-        self._files: dict[str, float] = {}  # name -> simulated duration (s)
-        self._history: dict[str, list[bool]] = {}
-        self._current: str | None = None
-        self._printing = False
-        self._started = 0.0
-        self._lock = threading.Lock()
-
-    def _check_online(self) -> None:
-        if not self.online:
-            raise PrinterOfflineError(_("L'imprimante « %(printer)s » ne répond pas.",
-                                        printer=self.name))
-
-    def _advance(self) -> None:
-        if self._printing and self._current is not None:
-            if self.clock() - self._started >= self._files[self._current]:
-                self._printing = False
-                self._history.setdefault(self._current, []).append(True)
-
-    def job(self) -> JobState:
-        with self._lock:
-            self._check_online()
-            self._advance()
-            if self._current is None:
-                return JobState("Operational", None, None, None, None, None)
-            duration = self._files[self._current]
-            if self._printing:
-                elapsed = self.clock() - self._started
-                return JobState("Printing", self._current, min(99.9, 100 * elapsed / duration),
-                                elapsed, max(0.0, duration - elapsed), duration)
-            done = bool(self._history.get(self._current, [False])[-1])
-            return JobState("Operational", self._current, 100.0 if done else None, None, None,
-                            duration)
-
-    def file_prints(self, name: str) -> FilePrints | None:
-        with self._lock:
-            self._check_online()
-            self._advance()
-            if name not in self._files:
-                return None
-            runs = self._history.get(name, [])
-            return FilePrints(name=name, success=runs.count(True), failure=runs.count(False),
-                              last_success=runs[-1] if runs else None)
-
-    def upload(self, path: str | Path, *, name: str | None = None, print_now: bool = False,
-               select: bool = False) -> str:
-        text = Path(path).read_text(errors="replace")
-        seconds, _g, _mm = read_estimates(text)
-        name = name or Path(path).name
-        with self._lock:
-            self._check_online()
-            self._files[name] = max(self.min_seconds, (seconds or 600.0) / self.speedup)
-        if print_now:
-            self.start(name)
-        return name
-
-    def start(self, name: str) -> None:
-        with self._lock:
-            self._check_online()
-            self._advance()
-            if self._printing or name not in self._files:
-                raise PrinterOfflineError(_("L'imprimante « %(printer)s » n'est pas prête à "
-                                            "imprimer.", printer=self.name))
-            self._current, self._printing, self._started = name, True, self.clock()
-
-    def power_cycle(self) -> None:
-        """Switched off and on again: a print under way is lost (recorded as failed)."""
-        with self._lock:
-            self._advance()
-            if self._printing:
-                self._printing = False
-                self._history.setdefault(self._current or "", []).append(False)
-            self.online = True
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._check_online()
-            self._advance()
-            if not self._printing:
-                raise OctoPrintError(_("Aucune impression en cours à annuler sur "
-                                       "« %(printer)s ».", printer=self.name))
-            self._printing = False
-            self._history.setdefault(self._current or "", []).append(False)
-
-
-def make_backend(cfg: PrinterConfig, *, speedup: float = 120.0):  # noqa: ANN201
-    """The client the dispatcher talks to for one kit printer."""
-    if cfg.backend == "octoprint":
-        return OctoPrintClient(cfg.url or "", cfg.api_key() or "", name=cfg.name, timeout=5.0)
-    return SimulatedPrinter(cfg.name, speedup=speedup)
-
-
-def printer_status(cfg: PrinterConfig, backend) -> PrinterStatus:  # noqa: ANN001
-    """Ask a printer what it is doing; an unreachable one is 'offline', never an error page."""
-    try:
-        job = backend.job()
-        if isinstance(backend, OctoPrintClient):
-            backend.printer_state()  # 409 when the printer is not connected to OctoPrint
-    except PrinterOfflineError as exc:
-        return PrinterStatus(cfg.id, cfg.name, cfg.backend, "offline", str(exc).split(" [")[0])
-    except OctoPrintError as exc:
-        return PrinterStatus(cfg.id, cfg.name, cfg.backend, "error", str(exc).split(" [")[0])
-    if job.is_active:
-        return PrinterStatus(cfg.id, cfg.name, cfg.backend, "printing", job.state,
-                             job.completion, job.file_name)
-    if job.state.startswith("Operational"):
-        return PrinterStatus(cfg.id, cfg.name, cfg.backend, "ready", job.state, None,
-                             job.file_name)
-    return PrinterStatus(cfg.id, cfg.name, cfg.backend, "busy", job.state, job.completion,
-                         job.file_name)
 
 
 # -- files of a job -----------------------------------------------------------------
@@ -289,38 +86,6 @@ def save_job_files(data_dir: Path, job: PrintJob, report: CheckReport,
         log.info("no picture for job %s: %s", job.id, exc)
 
 
-PICTURE_MAX_TRIANGLES = 200_000
-
-
-def render_object_png(mesh: trimesh.Trimesh, path: Path, size: int = 360) -> Path:
-    """A shaded view of the object from the front and above, for the facilitator's queue."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
-    if len(mesh.faces) > PICTURE_MAX_TRIANGLES:
-        mesh = mesh.convex_hull
-    turn = trimesh.transformations.rotation_matrix(np.radians(-25), [0, 0, 1])
-    tilt = trimesh.transformations.rotation_matrix(np.radians(-55), [1, 0, 0])
-    rot = (tilt @ turn)[:3, :3]
-    points = (mesh.vertices - mesh.bounds.mean(axis=0)) @ rot.T
-    normals = mesh.face_normals @ rot.T
-    tris = points[mesh.faces]
-    facing = normals[:, 2] > 0
-    span = float(np.ptp(points[:, :2], axis=0).max()) or 1.0
-    scale = size * 0.86 / span
-    light = np.clip(0.35 + 0.65 * normals @ np.array([0.3, 0.5, 0.81]), 0.2, 1.0)
-    img = Image.new("RGB", (size, size), (244, 246, 251))
-    draw = ImageDraw.Draw(img)
-    for i in np.argsort(tris[:, :, 2].mean(axis=1)):  # far faces first
-        if not facing[i]:
-            continue
-        xy = [(size / 2 + x * scale, size / 2 - y * scale) for x, y, _z in tris[i]]
-        shade = float(light[i])
-        draw.polygon(xy, fill=(int(243 * shade), int(156 * shade), int(18 * shade)))
-    img.save(path, format="PNG")
-    return path
-
-
 def job_report(job: PrintJob) -> dict[str, Any] | None:
     if not job.file_path:
         return None
@@ -346,28 +111,51 @@ def objects_printed(db: DbSession, *, group_id: int | None = None,
     return sum(1 for e in evs if e.payload.get("state") == "done")
 
 
+def active_job(db: DbSession, group: Group) -> PrintJob | None:
+    """The group's print still waiting, being prepared or printing (one at a time)."""
+    return db.scalar(select(PrintJob).where(PrintJob.group_id == group.id,
+                                            PrintJob.state.in_(ACTIVE)).limit(1))
+
+
+def print_verdict(lesson: Any, challenge_id: str | None, report: CheckReport,
+                  doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A printing challenge checked against what the library measured of the object."""
+    if lesson is None or not challenge_id:
+        return None
+    challenge = lesson.challenge(challenge_id)
+    if challenge is None:
+        return None
+    used = blocks_used(doc)
+    facts = PrintFacts(printable=report.printable,
+                       print_minutes=(report.estimate.print_time_s / 60
+                                      if report.estimate else None),
+                       blocks_used=set(used), block_count=len(used))
+    return check_print_challenge(challenge, facts).as_dict()
+
+
 def _record_state_change(db: DbSession, job: PrintJob, old: str) -> None:
     if job.state == old:
         return
     group = db.get(Group, job.group_id) if job.group_id else None
     where = {"group_id": job.group_id, "session_id": job.session_id,
              "class_id": group.class_id if group else None}
-    if job.state == "approved" and old == "submitted":
+    if job.state == JobStatus.APPROVED and old == JobStatus.SUBMITTED:
         events.record(db, events.PRINT_APPROVED, **where, job_id=job.id, title=job.title)
-    elif job.state == "refused":
+    elif job.state == JobStatus.REFUSED:
         events.record(db, events.PRINT_REFUSED, **where, job_id=job.id, title=job.title,
                       reason=job.refusal_reason or "")
-    elif job.state == "queued":
+    elif job.state == JobStatus.QUEUED:
         events.record(db, events.PRINT_QUEUED, **where, job_id=job.id, title=job.title)
-    elif job.state in ("done", "failed", "cancelled"):
+    elif job.state in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED):
         events.record(db, events.PRINT_FINISHED, **where, job_id=job.id, title=job.title,
                       state=job.state)
 
 
-def set_job_state(db: DbSession, job: PrintJob, state: str, reason: str | None = None) -> None:
+def set_job_state(db: DbSession, job: PrintJob, state: JobStatus,
+                  reason: str | None = None) -> None:
     """Change a job's state and write the event that goes with it."""
     old = job.state
-    job.state = state
+    job.state = JobStatus(state).value  # the row keeps plain text
     if reason is not None:
         job.refusal_reason = reason
     _record_state_change(db, job, old)
@@ -443,32 +231,32 @@ class PrintService:
             db.commit()
 
     # -- planning: approved jobs -> plates -------------------------------------
-    def _load_plate(self, plate: PrintPlate) -> QueueJob:
-        return QueueJob.from_dict(plate.queue)
+    def _load_plate(self, plate: PrintPlate) -> PrintOrder:
+        return PrintOrder.from_dict(plate.queue)
 
-    def _store_plate(self, db: DbSession, plate: PrintPlate, qjob: QueueJob) -> None:
+    def _store_plate(self, db: DbSession, plate: PrintPlate, order: PrintOrder) -> None:
         """Save the library's state of a plate and mirror it on the plate's jobs."""
-        plate.queue = qjob.to_dict()
-        plate.state = qjob.status.value
+        plate.queue = order.to_dict()
+        plate.state = order.status.value
         plate.updated_at = utcnow()
         jobs = db.scalars(select(PrintJob).where(PrintJob.plate_id == plate.id)).all()
         for job in jobs:
-            if job.state in ("cancelled", "refused"):
+            if job.state in (JobStatus.CANCELLED, JobStatus.REFUSED):
                 continue
             old = job.state
-            job.state = qjob.status.value
-            job.printer_id = qjob.printer_id or plate.printer_id
-            job.progress = float(qjob.progress or 0.0)
-            if qjob.status == JobStatus.FAILED and qjob.reason:
-                job.refusal_reason = qjob.reason
-            elif qjob.status != JobStatus.FAILED:
+            job.state = order.status.value
+            job.printer_id = order.printer_id or plate.printer_id
+            job.progress = float(order.progress or 0.0)
+            if order.status == JobStatus.FAILED and order.reason:
+                job.refusal_reason = order.reason
+            elif order.status != JobStatus.FAILED:
                 job.refusal_reason = ""
             _record_state_change(db, job, old)
 
     def _load(self, db: DbSession) -> dict[str, int]:
         """Plates waiting or printing per printer (to spread new plates)."""
         rows = db.execute(select(PrintPlate.printer_id, func.count()).where(
-            PrintPlate.state.in_(("sliced", "queued", "printing")))
+            PrintPlate.state.in_((JobStatus.SLICED, JobStatus.QUEUED, JobStatus.PRINTING)))
             .group_by(PrintPlate.printer_id)).all()
         return {p: n for p, n in rows}
 
@@ -489,12 +277,12 @@ class PrintService:
                    png: Path | None, seconds: float | None, grams: float | None) -> PrintPlate:
         plate_id = gcode.parent.name
         groups = sorted({self._label(db, j) for j in jobs})
-        qjob = QueueJob(id=plate_id, group=", ".join(groups),
+        order = PrintOrder(id=plate_id, group=", ".join(groups),
                         title=", ".join(j.title for j in jobs)[:80], profile_id=printer_id)
-        qjob.approve()
-        qjob.mark_sliced(gcode, seconds)
-        plate = PrintPlate(id=plate_id, printer_id=printer_id, state="sliced",
-                           queue=qjob.to_dict(), gcode_path=str(gcode),
+        order.approve()
+        order.mark_sliced(gcode, seconds)
+        plate = PrintPlate(id=plate_id, printer_id=printer_id, state=JobStatus.SLICED.value,
+                           queue=order.to_dict(), gcode_path=str(gcode),
                            png_path=str(png) if png else None,
                            estimated_seconds=int(seconds) if seconds else None, filament_g=grams)
         db.add(plate)
@@ -507,10 +295,10 @@ class PrintService:
                 # of several objects, not this one's, so the job keeps its own estimate
                 job.estimated_seconds = int(seconds) if seconds else job.estimated_seconds
                 job.filament_g = grams if grams is not None else job.filament_g
-            set_job_state(db, job, "sliced")
+            set_job_state(db, job, JobStatus.SLICED)
         db.flush()
-        qjob.enqueue()
-        self._store_plate(db, plate, qjob)
+        order.enqueue()
+        self._store_plate(db, plate, order)
         return plate
 
     def _label(self, db: DbSession, job: PrintJob) -> str:
@@ -526,7 +314,8 @@ class PrintService:
     def plan(self, db: DbSession, *, force: bool = False) -> list[PrintPlate]:
         """Batch approved jobs onto plates and slice them (one G-code per plate)."""
         approved = list(db.scalars(select(PrintJob).where(
-            PrintJob.state == "approved", PrintJob.plate_id.is_(None)).order_by(PrintJob.id)))
+            PrintJob.state == JobStatus.APPROVED, PrintJob.plate_id.is_(None))
+            .order_by(PrintJob.id)))
         if not approved:
             return []
         if not force and self.batch_delay:
@@ -542,14 +331,14 @@ class PrintService:
             try:
                 mesh = trimesh.load(job.file_path, file_type="stl", force="mesh")
             except (OSError, ValueError, TypeError):
-                set_job_state(db, job, "failed", _("Le fichier de l'objet est introuvable dans "
-                                                   "la station."))
+                set_job_state(db, job, JobStatus.FAILED, _("Le fichier de l'objet est "
+                                                           "introuvable dans la station."))
                 continue
             printer_id = job.printer_id if job.printer_id in self.configs else None
             printer_id = printer_id or self._choose_printer(db, mesh)
             if printer_id is None:
-                set_job_state(db, job, "failed", _("L'objet ne tient sur aucune imprimante de "
-                                                   "la mallette."))
+                set_job_state(db, job, JobStatus.FAILED, _("L'objet ne tient sur aucune "
+                                                           "imprimante de la mallette."))
                 continue
             by_printer.setdefault(printer_id, []).append((job, mesh))
         for printer_id, items in by_printer.items():
@@ -564,7 +353,7 @@ class PrintService:
                     result = slice_plate(plate, profile, folder / "plate.gcode")
                 except SlicerError as exc:
                     for job in jobs:
-                        set_job_state(db, job, "failed", str(exc))
+                        set_job_state(db, job, JobStatus.FAILED, str(exc))
                     continue
                 png = render_plate_png(plate, profile, folder / "plate.png")
                 made.append(self._new_plate(db, printer_id, jobs, result.gcode_path, png,
@@ -587,80 +376,147 @@ class PrintService:
     def dispatch(self, db: DbSession) -> None:
         """Start queued plates on their printers when those are free."""
         for printer_id in self.configs:
-            plates = [p for p in self._plates(db, "queued", "printing")
+            plates = [p for p in self._plates(db, JobStatus.QUEUED, JobStatus.PRINTING)
                       if p.printer_id == printer_id]
-            if not any(p.state == "queued" for p in plates):
+            if not any(p.state == JobStatus.QUEUED for p in plates):
                 continue
-            qjobs = {p.id: self._load_plate(p) for p in plates}
+            orders = {p.id: self._load_plate(p) for p in plates}
             try:
-                started = self._dispatcher(printer_id).dispatch(list(qjobs.values()))
+                started = self._dispatcher(printer_id).dispatch(list(orders.values()))
             except OctoPrintError as exc:
                 log.warning("printer %s: %s", printer_id, exc)
                 continue
             for plate in plates:
-                if qjobs[plate.id].to_dict() != plate.queue or plate.id in {s.id for s in started}:
-                    self._store_plate(db, plate, qjobs[plate.id])
+                if orders[plate.id].to_dict() != plate.queue or plate.id in {s.id for s in started}:
+                    self._store_plate(db, plate, orders[plate.id])
 
     def poll(self, db: DbSession) -> None:
         """Follow printing plates; a printer that is offline keeps its plate as it is."""
-        for plate in self._plates(db, "printing"):
-            qjob = self._load_plate(plate)
+        for plate in self._plates(db, JobStatus.PRINTING):
+            order = self._load_plate(plate)
             # a printer taken out of kit.yaml: the library fails its plate with a reason
             dispatcher = (self._dispatcher(plate.printer_id) if plate.printer_id in self.configs
                           else Dispatcher([]))
             try:
-                dispatcher.reconcile(qjob)
+                dispatcher.reconcile(order)
             except OctoPrintError as exc:
                 log.warning("printer %s: %s", plate.printer_id, exc)
                 continue
-            self._store_plate(db, plate, qjob)
+            self._store_plate(db, plate, order)
+
+    # -- requests: what groups and adults send ---------------------------------
+    def request(self, db: DbSession, group: Group, sess: Session | None, report: CheckReport,
+                *, title: str, source: str, doc: dict[str, Any] | None,
+                picture: bytes | None = None) -> PrintJob:
+        """A checked object waits for the facilitator: its job, ``print.requested``, its files."""
+        job = PrintJob(group_id=group.id, session_id=sess.id if sess else None,
+                       title=title[:80], source=source, object_model=doc,
+                       state=JobStatus.SUBMITTED.value,
+                       estimated_seconds=int(report.estimate.print_time_s) if report.estimate
+                       else None,
+                       filament_g=report.estimate.filament_g if report.estimate else None)
+        db.add(job)
+        db.flush()
+        events.record(db, events.PRINT_REQUESTED, group_id=group.id, class_id=group.class_id,
+                      session_id=job.session_id, job_id=job.id, title=job.title)
+        save_job_files(self.data_dir, job, report, picture)
+        return job
+
+    def request_object(self, db: DbSession, group: Group, sess: Session, lesson: Any,
+                       doc: dict[str, Any], version: ProgramVersion, report: CheckReport,
+                       *, picture: bytes | None, challenge_id: str | None
+                       ) -> tuple[PrintJob | None, dict[str, Any] | None]:
+        """'Imprimer' on a group's object (checked by the caller): a job when it is
+        printable, and the session challenge's verdict (``challenge.checked``) if one was
+        named. Returns (job or None, verdict or None)."""
+        verdict = print_verdict(lesson, challenge_id, report, doc)
+        job = None
+        if report.printable:
+            title = str(doc.get("name") or "").strip() or group.name
+            job = self.request(db, group, sess, report, title=f"{title} — {group.name}",
+                               source="blocks", doc=doc, picture=picture)
+        if verdict is not None:
+            # why: with a job, the pass counts only once the facilitator accepts it
+            # (kit.verdicts)
+            events.record(db, events.CHALLENGE_CHECKED, group_id=group.id,
+                          class_id=group.class_id, session_id=sess.id,
+                          challenge=verdict["challenge"], session_number=sess.number,
+                          passed=verdict["passed"], failed=verdict["failed_criteria"],
+                          version=version.version, skills=lesson.skills(),
+                          job_id=job.id if job else None)
+        return job, verdict
+
+    def request_file(self, db: DbSession, group: Group, sess: Session | None,
+                     report: CheckReport, *, filename: str, file_type: str, data: bytes,
+                     picture: bytes | None) -> PrintJob:
+        """A printable file from a tablet (STL, 3MF, OBJ) waits for the facilitator; the
+        original file is kept beside the checked mesh."""
+        title = Path(filename).stem[:40] or _("Fichier importé")
+        job = self.request(db, group, sess, report, title=f"{title} — {group.name}",
+                           source=file_type, doc=None, picture=picture)
+        (job_dir(self.data_dir, job.id) / f"original.{file_type}").write_bytes(data)
+        return job
+
+    def add_gcode(self, db: DbSession, printer_id: str, filename: str, data: bytes, *,
+                  approve: bool) -> PrintJob:
+        """An adult's checked G-code for one printer; a facilitator's is accepted at once."""
+        job = PrintJob(group_id=None, session_id=None, title=Path(filename).stem[:60],
+                       source="gcode", state=JobStatus.SUBMITTED.value, printer_id=printer_id)
+        db.add(job)
+        db.flush()
+        path = job_dir(self.data_dir, job.id) / "upload.gcode"
+        path.write_bytes(data)
+        job.file_path = str(path)
+        if approve:
+            self.approve(db, job)
+        return job
 
     # -- people's decisions ----------------------------------------------------
     def approve(self, db: DbSession, job: PrintJob) -> None:
-        if job.state != "submitted":
+        if job.state != JobStatus.SUBMITTED:
             raise ValueError(_("Seule une impression en attente peut être acceptée "
                                "(celle-ci est « %(s)s »).", s=state_label(job.state)))
-        set_job_state(db, job, "approved", "")
+        set_job_state(db, job, JobStatus.APPROVED, "")
 
     def refuse(self, db: DbSession, job: PrintJob, reason: str) -> None:
         reason = (reason or "").strip()
         if not reason:
             raise ValueError(_("Indiquez pourquoi l'impression est refusée : les élèves "
                                "le liront."))
-        if job.state != "submitted":
+        if job.state != JobStatus.SUBMITTED:
             raise ValueError(_("Seule une impression en attente peut être refusée."))
-        set_job_state(db, job, "refused", reason[:500])
+        set_job_state(db, job, JobStatus.REFUSED, reason[:500])
 
     def cancel(self, db: DbSession, job: PrintJob) -> None:
         """Cancel a job; on a plate, the whole plate (stopping the printer if it prints)."""
         with self.lock:
-            if job.state in FINAL_STATES:
+            if job.state in FINAL:
                 raise ValueError(_("Cette impression est déjà terminée."))
             if job.plate_id is None:
-                set_job_state(db, job, "cancelled")
+                set_job_state(db, job, JobStatus.CANCELLED)
                 return
             plate = db.get(PrintPlate, job.plate_id)
-            qjob = self._load_plate(plate)
+            order = self._load_plate(plate)
             try:
-                self._dispatcher(plate.printer_id).cancel(qjob)
+                self._dispatcher(plate.printer_id).cancel(order)
             except PrinterOfflineError:
                 raise ValueError(_("L'imprimante ne répond pas : arrêtez-la à la main, puis "
                                    "annulez à nouveau quand elle sera revenue.")) from None
-            self._store_plate(db, plate, qjob)
+            self._store_plate(db, plate, order)
 
     def retry(self, db: DbSession, job: PrintJob) -> None:
         """Print a failed plate again (a person said the bed is clear)."""
         with self.lock:
-            if job.state != "failed":
+            if job.state != JobStatus.FAILED:
                 raise ValueError(_("Seule une impression échouée peut être relancée."))
             if job.plate_id is None:  # failed before slicing: back to approval
-                set_job_state(db, job, "approved", "")
+                set_job_state(db, job, JobStatus.APPROVED, "")
                 return
             plate = db.get(PrintPlate, job.plate_id)
-            qjob = self._load_plate(plate)
-            qjob.retry()  # a new attempt number: a fresh file name for the printer
-            plate.attempts = qjob.attempt
-            self._store_plate(db, plate, qjob)
+            order = self._load_plate(plate)
+            order.retry()  # a new attempt number: a fresh file name for the printer
+            plate.attempts = order.attempt
+            self._store_plate(db, plate, order)
 
 
 class _WorkerLock:
@@ -710,15 +566,15 @@ def job_view(db: DbSession, job: PrintJob) -> dict[str, Any]:
     plate = plate_of(db, job)
     queue = plate.queue if plate else {}
     end = None
-    left = queue.get("time_left_s") if job.state == "printing" else None
+    left = queue.get("time_left_s") if job.state == JobStatus.PRINTING else None
     if left is not None and plate is not None:
         end = (_aware(plate.updated_at) + timedelta(seconds=float(left))).isoformat()
-    elif job.state in ("queued", "sliced") and job.estimated_seconds:
+    elif job.state in (JobStatus.QUEUED, JobStatus.SLICED) and job.estimated_seconds:
         end = None
     return {
         "id": job.id, "title": job.title, "state": job.state, "label": state_label(job.state),
-        "icon": STATE_ICONS.get(job.state, ""), "source": job.source,
-        "progress": round(job.progress or 0.0, 1) if job.state != "done" else 100.0,
+        "icon": state_icon(job.state), "source": job.source,
+        "progress": round(job.progress or 0.0, 1) if job.state != JobStatus.DONE else 100.0,
         "estimated_seconds": job.estimated_seconds, "estimated_end": end,
         "filament_g": job.filament_g,
         "estimate": estimate_words(job.estimated_seconds, job.filament_g),
@@ -726,10 +582,3 @@ def job_view(db: DbSession, job: PrintJob) -> dict[str, Any]:
         "printer_id": job.printer_id, "printer_offline": bool(queue.get("printer_offline")),
         "plate_id": job.plate_id, "created_at": _aware(job.created_at).isoformat(),
     }
-
-
-def latest_event_of(db: DbSession, job_id: int, type_: str) -> Event | None:
-    for ev in reversed(events.events_for(db, types=(type_,))):
-        if ev.payload.get("job_id") == job_id:
-            return ev
-    return None

@@ -22,6 +22,7 @@ from ground.i18n import _
 from kit import events
 from kit.models import Group, ProgramVersion, Session
 from lessons.challenges import ChallengeResult, run_challenge
+from printers.objects import blocks_used
 from robots.program import Program, count_blocks, validate_program
 
 MAX_PROGRAM_BYTES = 256 * 1024
@@ -103,6 +104,20 @@ def get_version(db: DbSession, group: Group, version: int,
     return db.scalar(select(ProgramVersion).where(ProgramVersion.group_id == group.id,
                                                   ProgramVersion.kind == kind,
                                                   ProgramVersion.version == version))
+
+
+def save_object(db: DbSession, group: Group, sess: Session | None,
+                doc: dict[str, Any]) -> ProgramVersion:
+    """Save a group's 3D object (already parsed by the caller) as its next version and
+    record ``program.saved``; the same object as the latest version makes no new one."""
+    latest = latest_version(db, group, "object")
+    if latest is not None and latest.program == doc:
+        return latest
+    version = add_version(db, group, sess, "object", doc)
+    events.record(db, events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
+                  session_id=sess.id if sess else None, version=version.version, kind="object",
+                  blocks=len(blocks_used(doc)))
+    return version
 
 
 def save_robot_program(db: DbSession, group: Group, sess: Session | None, data: Any,

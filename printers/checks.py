@@ -259,6 +259,17 @@ def _minutes(seconds: float) -> str:
     return _("%(h)s h %(m)02d", h=minutes // 60, m=minutes % 60)
 
 
+def estimate_words(seconds: float | None, grams: float | None) -> str | None:
+    """A print's time and plastic in words, the same on the pupil's and the facilitator's
+    screens (the slicer's figures once sliced)."""
+    if not seconds:
+        return None
+    if grams is None:
+        return _("environ %(time)s", time=_minutes(seconds))
+    return _("environ %(time)s, %(g)s g de plastique", time=_minutes(seconds),
+             g=max(1, round(grams)))
+
+
 # -- the check -----------------------------------------------------------------
 def check_mesh(mesh: trimesh.Trimesh, profile: PrinterProfile, *, slice_estimate: bool = True,
                orient: bool = True) -> CheckReport:

@@ -307,6 +307,23 @@ def parse_object(doc: Any) -> ProgrammedObject:
                             faces=faces)
 
 
+def blocks_used(doc: dict[str, Any] | None) -> list[str]:
+    """The blocks of an object document, one entry per block placed (for the saved
+    version's ``program.saved`` event and the printing challenges' criteria)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "block" in node:
+                out.append(str(node["block"]))
+            for child in node.get("children", []) or []:
+                walk(child)
+
+    if doc:
+        walk(doc.get("root"))
+    return out
+
+
 # -- building ------------------------------------------------------------------
 def _join(parts: list[manifold3d.Manifold]) -> manifold3d.Manifold:
     if len(parts) == 1:

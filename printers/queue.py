@@ -1,16 +1,16 @@
-"""The print queue: a job's life and the choice of a printer, without any database.
+"""The print queue: a print order's life and the choice of a printer, without any database.
 
-A job goes ``submitted → approved | refused(reason) → sliced → queued → printing →
+An order goes ``submitted → approved | refused(reason) → sliced → queued → printing →
 done | failed | cancelled`` (``cancelled`` is also possible before printing). The
-station persists :class:`PrintJob` (``to_dict``/``from_dict``); :class:`Dispatcher`
+station persists :class:`PrintOrder` (``to_dict``/``from_dict``); :class:`Dispatcher`
 drives printers through their OctoPrint clients.
 
-Never print twice: each job has its own OctoPrint file name (``remote_name``). Before
+Never print twice: each order has its own OctoPrint file name (``remote_name``). Before
 starting, and whenever a printer comes back after being offline, the dispatcher asks
 OctoPrint what became of that file (is it the current job? was it printed, did it
 fail?) instead of sending it again. A print that was interrupted (OctoPrint or the
 printer switched off mid-print) becomes ``failed``: only a person can decide to print
-it again (:meth:`PrintJob.retry`), since half an object may still be on the bed.
+it again (:meth:`PrintOrder.retry`), since half an object may still be on the bed.
 """
 
 from __future__ import annotations
@@ -18,46 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
 from ground.i18n import _
 from printers.octoprint import FilePrints, JobState, OctoPrintError, PrinterOfflineError
-
-
-class JobStatus(StrEnum):
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REFUSED = "refused"
-    SLICED = "sliced"
-    QUEUED = "queued"
-    PRINTING = "printing"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-FINAL = {JobStatus.REFUSED, JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}
-TRANSITIONS: dict[JobStatus, set[JobStatus]] = {
-    JobStatus.SUBMITTED: {JobStatus.APPROVED, JobStatus.REFUSED, JobStatus.CANCELLED},
-    JobStatus.APPROVED: {JobStatus.SLICED, JobStatus.FAILED, JobStatus.CANCELLED},
-    JobStatus.SLICED: {JobStatus.QUEUED, JobStatus.CANCELLED},
-    JobStatus.QUEUED: {JobStatus.PRINTING, JobStatus.CANCELLED, JobStatus.FAILED},
-    JobStatus.PRINTING: {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED},
-    JobStatus.FAILED: {JobStatus.QUEUED},  # retry, by a person only
-}
-
-
-def status_label(status: JobStatus) -> str:
-    """The state as the pupils and the facilitator read it."""
-    return {
-        JobStatus.SUBMITTED: _("envoyé"), JobStatus.APPROVED: _("accepté"),
-        JobStatus.REFUSED: _("refusé"), JobStatus.SLICED: _("prêt à imprimer"),
-        JobStatus.QUEUED: _("en attente d'une imprimante"),
-        JobStatus.PRINTING: _("en cours d'impression"), JobStatus.DONE: _("terminé"),
-        JobStatus.FAILED: _("échoué"), JobStatus.CANCELLED: _("annulé"),
-    }[status]
+from printers.states import TRANSITIONS, JobStatus, state_name
 
 
 class InvalidTransitionError(ValueError):
@@ -65,8 +31,13 @@ class InvalidTransitionError(ValueError):
 
 
 @dataclass
-class PrintJob:
-    """One object of one group to print. ``remote_name`` is unique per job."""
+class PrintOrder:
+    """One G-code to print on one printer, and its life. ``remote_name`` is unique per order.
+
+    why not "job": a print job is what a group asked for (one object, the station's
+    ``PrintJob`` row); what the dispatcher sends to a printer is an order, which may carry
+    several groups' objects on one plate. Its states are :class:`printers.states.JobStatus`.
+    """
 
     id: str
     group: str
@@ -95,7 +66,7 @@ class PrintJob:
         if new not in TRANSITIONS.get(self.status, set()):
             raise InvalidTransitionError(_(
                 "Impression « %(title)s » : impossible de passer de « %(a)s » à « %(b)s ».",
-                title=self.title, a=status_label(self.status), b=status_label(new)))
+                title=self.title, a=state_name(self.status), b=state_name(new)))
         self.status = new
         self.history.append((new.value, time.time()))
 
@@ -149,7 +120,7 @@ class PrintJob:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PrintJob:
+    def from_dict(cls, data: dict[str, Any]) -> PrintOrder:
         data = dict(data)
         data["status"] = JobStatus(data["status"])
         data["history"] = [tuple(h) for h in data.get("history", [])]
@@ -183,7 +154,7 @@ class Dispatcher:
         self.now = now
 
     # -- choosing ----------------------------------------------------------
-    def free_printers(self, jobs: list[PrintJob]) -> list[PrinterSlot]:
+    def free_printers(self, jobs: list[PrintOrder]) -> list[PrinterSlot]:
         """Printers that answer, are idle, and have no job of ours on them."""
         taken = {j.printer_id for j in jobs if j.status == JobStatus.PRINTING}
         free = []
@@ -200,7 +171,7 @@ class Dispatcher:
                 free.append(slot)
         return free
 
-    def _already_there(self, job: PrintJob, slot: PrinterSlot) -> bool:
+    def _already_there(self, job: PrintOrder, slot: PrinterSlot) -> bool:
         """Did this printer already take this job (start answered too late, restart...)?"""
         state = slot.client.job()
         if state.file_name == job.remote_name and state.is_active:
@@ -208,7 +179,7 @@ class Dispatcher:
         prints = slot.client.file_prints(job.remote_name)
         return prints is not None and (prints.success + prints.failure) > 0
 
-    def dispatch(self, jobs: list[PrintJob]) -> list[PrintJob]:
+    def dispatch(self, jobs: list[PrintOrder]) -> list[PrintOrder]:
         """Start queued jobs (oldest first) on free printers; return the jobs started."""
         started = []
         queued = sorted((j for j in jobs if j.status == JobStatus.QUEUED),
@@ -242,7 +213,7 @@ class Dispatcher:
         return started
 
     # -- following -----------------------------------------------------------
-    def reconcile(self, job: PrintJob) -> None:
+    def reconcile(self, job: PrintOrder) -> None:
         """Bring a printing job in line with what its printer says; offline keeps it."""
         if job.status != JobStatus.PRINTING or job.printer_id is None:
             return
@@ -273,7 +244,7 @@ class Dispatcher:
             job.fail(_("L'impression s'est arrêtée sans se terminer (imprimante éteinte ou "
                        "redémarrée). Vérifiez le plateau avant de la relancer."))
 
-    def poll(self, jobs: list[PrintJob]) -> list[PrintJob]:
+    def poll(self, jobs: list[PrintOrder]) -> list[PrintOrder]:
         """Follow every printing job; return those whose status changed (to log events)."""
         changed = []
         for job in jobs:
@@ -283,7 +254,7 @@ class Dispatcher:
                     changed.append(job)
         return changed
 
-    def cancel(self, job: PrintJob) -> None:
+    def cancel(self, job: PrintOrder) -> None:
         """Cancel a job; on a printer, ask OctoPrint to stop it first."""
         if job.status == JobStatus.PRINTING and job.printer_id in self.printers:
             client = self.printers[job.printer_id].client

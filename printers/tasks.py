@@ -26,6 +26,7 @@ from printers.gcode import GcodeError, GcodeReport, check_gcode_bytes
 from printers.importing import MeshImportError, load_mesh_bytes
 from printers.objects import ObjectError, build_mesh, parse_object
 from printers.profiles import PrinterProfile
+from printers.render import render_object_png
 from printers.text import TextError, text_faces
 from printers.workers import WorkerPool
 
@@ -66,8 +67,6 @@ def preview_object(doc: dict[str, Any], profile: PrinterProfile) -> dict[str, An
 def picture_png(mesh: trimesh.Trimesh) -> bytes | None:
     """The facilitator's picture of a printable object (drawing it takes seconds of Python
     for a detailed mesh: here, not in the station)."""
-    from kit.printing import render_object_png
-
     with tempfile.TemporaryDirectory(prefix="mallette-picture-") as tmp:
         path = Path(tmp) / "picture.png"
         try:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from apiflask import APIBlueprint
 from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -27,27 +28,18 @@ from flask import (
 )
 from sqlalchemy import select
 
+from ground.config import PrinterConfig
 from ground.i18n import _, current_language, ngettext
-from kit import events
-from kit.models import Group, PrintJob, ProgramVersion
-from kit.printing import (
-    PrintPlate,
-    PrintService,
-    job_dir,
-    job_picture,
-    job_report,
-    job_view,
-    save_job_files,
-    state_label,
-)
-from kit.programs import add_version
+from kit.models import Group, PrintJob, PrintPlate, ProgramVersion, Session
+from kit.printing import PrintService, active_job, job_picture, job_report, job_view
+from kit.programs import get_version, latest_version, list_versions, save_object
 from kit.security import roles
 from kit.sessions import open_lesson
 from kit.station import db, station
-from lessons.challenges import PrintFacts, check_print_challenge
 from printers.gcode import GcodeError
 from printers.importing import MeshImportError
 from printers.objects import ObjectError, build_mesh, parse_object
+from printers.states import FINAL, JobStatus, state_label
 from printers.tasks import MeshWork
 from printers.templates import get_template, instantiate
 from printers.workers import WorkError
@@ -63,7 +55,6 @@ MAX_GCODE_BYTES = 20 * 1024 * 1024
 TEMPLATE_ALIASES = {"robot_accessory": "pen_holder"}
 # templates whose size follows the name: (parameter, mm to add to the text's width)
 TEMPLATE_FIT = {"name_tag": ("length", 22), "badge": ("diameter", 14)}
-ACTIVE = ("submitted", "approved", "sliced", "queued", "printing")
 
 
 def service() -> PrintService:
@@ -103,33 +94,6 @@ def _start_object(group: Group, template_id: str | None) -> dict[str, Any]:
         except ObjectError:
             pass
     return instantiate(tid)
-
-
-def _latest_object(group: Group) -> ProgramVersion | None:
-    return db().scalar(select(ProgramVersion).where(
-        ProgramVersion.group_id == group.id, ProgramVersion.kind == "object")
-        .order_by(ProgramVersion.version.desc()).limit(1))
-
-
-def _blocks(node: Any, out: list[str]) -> list[str]:
-    if isinstance(node, dict):
-        if "block" in node:
-            out.append(str(node["block"]))
-        for child in node.get("children", []) or []:
-            _blocks(child, out)
-    return out
-
-
-def _save_object(group: Group, sess, doc: dict[str, Any]) -> ProgramVersion:  # noqa: ANN001
-    """A new version of the group's object (the same object twice makes no new version)."""
-    latest = _latest_object(group)
-    if latest is not None and latest.program == doc:
-        return latest
-    version = add_version(db(), group, sess, "object", doc)
-    events.record(db(), events.PROGRAM_SAVED, group_id=group.id, class_id=group.class_id,
-                  session_id=sess.id if sess else None, version=version.version, kind="object",
-                  blocks=len(_blocks(doc.get("root"), [])))
-    return version
 
 
 def _object_body() -> dict[str, Any] | None:
@@ -186,24 +150,44 @@ def _group_jobs(group: Group) -> list[dict[str, Any]]:
     return out
 
 
-def _active_job(group: Group) -> PrintJob | None:
-    return db().scalar(select(PrintJob).where(PrintJob.group_id == group.id,
-                                              PrintJob.state.in_(ACTIVE)).limit(1))
+def _refuse(status: int, message: str, **extra: Any) -> NoReturn:
+    """Stop the request with this error answer (for the steps the handlers share)."""
+    abort(make_response(error_response(status, message, **extra)))
 
 
-def _create_job(group: Group, sess, report, *, title: str, source: str,  # noqa: ANN001
-                doc: dict[str, Any] | None, picture: bytes | None = None) -> PrintJob:
-    job = PrintJob(group_id=group.id, session_id=sess.id if sess else None, title=title[:80],
-                   source=source, object_model=doc, state="submitted",
-                   estimated_seconds=int(report.estimate.print_time_s) if report.estimate
-                   else None,
-                   filament_g=report.estimate.filament_g if report.estimate else None)
-    db().add(job)
-    db().flush()
-    events.record(db(), events.PRINT_REQUESTED, group_id=group.id, class_id=group.class_id,
-                  session_id=job.session_id, job_id=job.id, title=job.title)
-    save_job_files(station().data_dir, job, report, picture)
-    return job
+def _printer() -> PrinterConfig:
+    """The printer pupils' objects are checked for (409 when the kit has none)."""
+    cfg = service().default_printer()
+    if cfg is None:
+        _refuse(409, _("La mallette n'a pas d'imprimante."))
+    return cfg
+
+
+def _one_print_at_a_time(group: Group) -> None:
+    if active_job(db(), group) is not None:
+        _refuse(409, _("Ton objet précédent n'est pas encore imprimé : attends qu'il soit "
+                       "fini avant d'en envoyer un autre."))
+
+
+def _posted_object(group: Group, *, need_session: bool
+                   ) -> tuple[Session | None, Any, dict[str, Any], ProgramVersion]:
+    """The start preview and submit share: the posted object, parsed, then saved as the
+    group's next version (committed, so an edit is never lost to a failed check).
+    Returns (session, lesson, posted body, version)."""
+    data = _object_body()
+    if data is None:
+        _refuse(400, _("Il manque l'objet (champ « object »)."))
+    sess, lesson = open_lesson(db(), group.classroom)
+    if need_session and sess is None:
+        _refuse(409, _("Aucune séance n'est ouverte pour ta classe."))
+    doc = data["object"]
+    try:
+        parse_object(doc)
+    except ObjectError as exc:
+        abort(make_response(_object_refused(exc)))
+    version = save_object(db(), group, sess, doc)
+    db().commit()
+    return sess, lesson, data, version
 
 
 # -- pupils: pages --------------------------------------------------------------------
@@ -233,7 +217,7 @@ def object_session():
                            "jobs": _group_jobs(group)}
     if sess is None:
         return out
-    latest = _latest_object(group)
+    latest = latest_version(db(), group, "object")
     out["session"] = {
         "number": sess.number, "kind": lesson.kind, "title": lesson.title.get(lang),
         "toolbox": list(lesson.object_blocks) or ["box", "cylinder", "sphere", "text",
@@ -253,9 +237,7 @@ def object_session():
         responses=[200, *PUPIL_ERRORS])
 @roles("group")
 def object_versions():
-    rows = db().scalars(select(ProgramVersion).where(
-        ProgramVersion.group_id == current_group().id, ProgramVersion.kind == "object")
-        .order_by(ProgramVersion.version.desc()))
+    rows = list_versions(db(), current_group(), "object")
     return {"versions": [{"version": v.version, "created_at": v.created_at.isoformat()}
                          for v in rows]}
 
@@ -264,9 +246,7 @@ def object_versions():
 @bp.doc(summary="Une version de l'objet", responses=[200, *PUPIL_ERRORS, 404])
 @roles("group")
 def object_version(version: int):
-    found = db().scalar(select(ProgramVersion).where(
-        ProgramVersion.group_id == current_group().id, ProgramVersion.kind == "object",
-        ProgramVersion.version == version))
+    found = get_version(db(), current_group(), version, "object")
     if found is None:
         abort(404)
     return {"version": found.version, "object": found.program}
@@ -280,19 +260,8 @@ def object_version(version: int):
 def preview(json_data: dict[str, Any]):
     """Save the object (new version), build its mesh, give a quick printability verdict."""
     group = current_group()
-    data = _object_body()
-    if data is None:
-        return error_response(400, _("Il manque l'objet (champ « object »)."))
-    sess, _lesson = open_lesson(db(), group.classroom)
-    try:
-        parse_object(data["object"])
-    except ObjectError as exc:
-        return _object_refused(exc)
-    version = _save_object(group, sess, data["object"])
-    db().commit()
-    cfg = service().default_printer()
-    if cfg is None:
-        return error_response(409, _("La mallette n'a pas d'imprimante."))
+    _sess, _lesson, data, version = _posted_object(group, need_session=False)
+    cfg = _printer()
     try:
         out = mesh_work().preview(data["object"], service().profiles[cfg.id], key=group.id)
     except (ObjectError, WorkError) as exc:
@@ -306,20 +275,6 @@ def preview(json_data: dict[str, Any]):
                        "triangles": rd["triangles"], "printer": _bed(cfg)}, out["mesh_json"])
 
 
-def _challenge_verdict(lesson, challenge_id: str | None, report, doc) -> dict | None:  # noqa: ANN001
-    if lesson is None or not challenge_id:
-        return None
-    challenge = lesson.challenge(challenge_id)
-    if challenge is None:
-        return None
-    used = _blocks(doc.get("root"), []) if doc else []
-    facts = PrintFacts(printable=report.printable,
-                       print_minutes=(report.estimate.print_time_s / 60
-                                      if report.estimate else None),
-                       blocks_used=set(used), block_count=len(used))
-    return check_print_challenge(challenge, facts).as_dict()
-
-
 @bp.post("/api/v1/group/object/submit")
 @bp.input(ObjectIn)
 @bp.doc(summary="Imprimer : vérifier l'objet, puis l'envoyer à l'animateur·rice",
@@ -328,54 +283,24 @@ def _challenge_verdict(lesson, challenge_id: str | None, report, doc) -> dict | 
 def submit(json_data: dict[str, Any]):
     """'Imprimer': check the object fully; a printable one waits for the facilitator."""
     group = current_group()
-    data = _object_body()
-    if data is None:
-        return error_response(400, _("Il manque l'objet (champ « object »)."))
-    sess, lesson = open_lesson(db(), group.classroom)
-    if sess is None:
-        return error_response(409, _("Aucune séance n'est ouverte pour ta classe."))
+    sess, lesson, data, version = _posted_object(group, need_session=True)
     doc = data["object"]
-    try:
-        parse_object(doc)
-    except ObjectError as exc:
-        return _object_refused(exc)
-    version = _save_object(group, sess, doc)
-    db().commit()
-    if _active_job(group) is not None:
-        return error_response(409, _("Ton objet précédent n'est pas encore imprimé : attends "
-                                     "qu'il soit fini avant d'en envoyer un autre."))
-    cfg = service().default_printer()
-    if cfg is None:
-        return error_response(409, _("La mallette n'a pas d'imprimante."))
+    _one_print_at_a_time(group)
+    cfg = _printer()
     try:
         checked = mesh_work().check_object(doc, service().profiles[cfg.id])
     except (ObjectError, WorkError) as exc:
         return _work_refused(exc, version=version.version)
-    report = checked.report
-    rd = report.to_dict()
-    verdict = _challenge_verdict(lesson, data.get("challenge"), report, doc)
-
-    def record_verdict(job_id: int | None) -> None:
-        # why: with a job, the pass counts only once the facilitator accepts it (kit.verdicts)
-        if verdict is not None:
-            events.record(db(), events.CHALLENGE_CHECKED, group_id=group.id,
-                          class_id=group.class_id, session_id=sess.id,
-                          challenge=verdict["challenge"], session_number=sess.number,
-                          passed=verdict["passed"], failed=verdict["failed_criteria"],
-                          version=version.version, skills=lesson.skills(), job_id=job_id)
-
-    if not report.printable:
-        record_verdict(None)
-        db().commit()
-        return error_response(422, _("Ton objet ne peut pas encore être imprimé : regarde "
-                                     "ce qui ne va pas."), findings=_pupil_findings(rd),
-                              version=version.version, challenge=verdict)
-    title = str(doc.get("name") or "").strip() or group.name
-    job = _create_job(group, sess, report, title=f"{title} — {group.name}", source="blocks",
-                      doc=doc, picture=checked.picture)
-    record_verdict(job.id)
+    job, verdict = service().request_object(
+        db(), group, sess, lesson, doc, version, checked.report, picture=checked.picture,
+        challenge_id=data.get("challenge"))
     db().commit()
-    return {"job": job_view(db(), job), "findings": _pupil_findings(rd),
+    findings = _pupil_findings(checked.report.to_dict())
+    if job is None:
+        return error_response(422, _("Ton objet ne peut pas encore être imprimé : regarde "
+                                     "ce qui ne va pas."), findings=findings,
+                              version=version.version, challenge=verdict)
+    return {"job": job_view(db(), job), "findings": findings,
             "version": version.version, "challenge": verdict}, 201
 
 
@@ -394,12 +319,8 @@ def import_file(files_data: dict[str, Any]):
     if upload is None or not upload.filename:
         return error_response(400, _("Choisis un fichier STL, 3MF ou OBJ."))
     data = upload.stream.read(MAX_IMPORT_BYTES + 1)
-    if _active_job(group) is not None:
-        return error_response(409, _("Ton objet précédent n'est pas encore imprimé : attends "
-                                     "qu'il soit fini avant d'en envoyer un autre."))
-    cfg = service().default_printer()
-    if cfg is None:
-        return error_response(409, _("La mallette n'a pas d'imprimante."))
+    _one_print_at_a_time(group)
+    cfg = _printer()
     try:
         imported = mesh_work().check_import(data, Path(upload.filename).name,
                                             MAX_IMPORT_BYTES, service().profiles[cfg.id])
@@ -411,10 +332,9 @@ def import_file(files_data: dict[str, Any]):
         return _with_mesh({"status": 422, "message": _(
             "Ce fichier ne peut pas être imprimé : regarde ce qui ne va pas."),
             "findings": _pupil_findings(rd)}, imported.mesh_json, 422)
-    title = Path(upload.filename).stem[:40] or _("Fichier importé")
-    job = _create_job(group, sess, report, title=f"{title} — {group.name}",
-                      source=imported.file_type, doc=None, picture=imported.picture)
-    (job_dir(station().data_dir, job.id) / f"original.{imported.file_type}").write_bytes(data)
+    job = service().request_file(db(), group, sess, report, filename=upload.filename,
+                                 file_type=imported.file_type, data=data,
+                                 picture=imported.picture)
     db().commit()
     return _with_mesh({"job": job_view(db(), job), "findings": _pupil_findings(rd),
                        "repairs": imported.repairs}, imported.mesh_json, 201)
@@ -464,9 +384,9 @@ def _job_rows(jobs: list[PrintJob]) -> list[dict[str, Any]]:
 @roles("facilitator")
 def queue_page():
     jobs = list(db().scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(200)))
-    waiting = [j for j in jobs if j.state == "submitted"]
-    running = [j for j in jobs if j.state in ("approved", "sliced", "queued", "printing")]
-    finished = [j for j in jobs if j.state in ("refused", "done", "failed", "cancelled")]
+    waiting = [j for j in jobs if j.state == JobStatus.SUBMITTED]
+    running = [j for j in jobs if j.state not in FINAL and j.state != JobStatus.SUBMITTED]
+    finished = [j for j in jobs if j.state in FINAL]
     plates = list(db().scalars(select(PrintPlate).order_by(PrintPlate.created_at.desc())
                                .limit(30)))
     plate_groups = {}
@@ -617,15 +537,7 @@ def gcode_upload():
         return render_template("printing/gcode.html", printers=printers, report=report,
                                filename=name, printer=cfg), status
     role = session.get("role")
-    job = PrintJob(group_id=None, session_id=None, title=Path(name).stem[:60],
-                   source="gcode", state="submitted", printer_id=cfg.id)
-    db().add(job)
-    db().flush()
-    path = job_dir(station().data_dir, job.id) / "upload.gcode"
-    path.write_bytes(data)
-    job.file_path = str(path)
-    if role == "facilitator":
-        service().approve(db(), job)
+    job = service().add_gcode(db(), cfg.id, name, data, approve=role == "facilitator")
     db().commit()
     if request.accept_mimetypes.best == "application/json":
         return {"job": job_view(db(), job)}, 201

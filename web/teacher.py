@@ -31,6 +31,7 @@ from kit.progress import (
 )
 from kit.security import roles
 from kit.station import db, station
+from printers.states import state_label
 from web import formats
 
 bp = Blueprint("teacher", __name__, url_prefix="/enseignant")
@@ -126,17 +127,10 @@ def export_csv():
 
 
 def print_state_label(state: str) -> str:
-    return {
-        "submitted": _("Envoyé, en attente d'accord"),
-        "approved": _("Accepté"),
-        "refused": _("Refusé"),
-        "queued": _("En file d'attente"),
-        "slicing": _("En préparation"),
-        "printing": _("En impression"),
-        "done": _("Imprimé"),
-        "failed": _("Raté"),
-        "cancelled": _("Annulé"),
-    }.get(state, state)
+    """A print's state on the teacher's page: the pupils' words (printers.states), capitalised
+    as the page's other lines."""
+    label = state_label(state)
+    return label[:1].upper() + label[1:]
 
 
 # --- programs, read-only ------------------------------------------------------------------

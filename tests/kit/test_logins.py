@@ -256,8 +256,7 @@ def test_typos_alone_raise_no_alert(app, client, seeded):
 # -- finding 9 (part) ------------------------------------------------------------------
 def test_a_teacher_sees_only_plates_of_their_own_class(app, seeded, tmp_path):
     from kit.app import station
-    from kit.models import PrintJob
-    from kit.printing import PrintPlate
+    from kit.models import PrintJob, PrintPlate
 
     png = tmp_path / "plate.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n")

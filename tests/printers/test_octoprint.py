@@ -15,7 +15,8 @@ from printers.octoprint import (
     poll_app_key,
     request_app_key,
 )
-from printers.queue import Dispatcher, JobStatus, PrinterSlot, PrintJob
+from printers.queue import Dispatcher, PrinterSlot, PrintOrder
+from printers.states import JobStatus
 from tests.peers import free_port
 from tests.printers.conftest import OctoPrintPeer, connect_virtual
 
@@ -96,11 +97,11 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
                                                sliced: dict[str, Path]) -> None:
     offline = OctoPrintClient(f"http://127.0.0.1:{free_port()}", "k", name="éteinte", timeout=2)
     dispatcher = Dispatcher([PrinterSlot("a-eteinte", offline), PrinterSlot("b-virtuelle", client)])
-    job = PrintJob(id="q1", group="Les Lynx", title="Porte-clés Léa")
+    job = PrintOrder(id="q1", group="Les Lynx", title="Porte-clés Léa")
     job.approve()
     job.mark_sliced(sliced["tag"], 930)
     job.enqueue()
-    other = PrintJob(id="q2", group="Les Pandas", title="Badge")
+    other = PrintOrder(id="q2", group="Les Pandas", title="Badge")
     other.approve()
     other.mark_sliced(sliced["tag"], 930)
     other.enqueue()
@@ -120,7 +121,7 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
     assert prints is not None and prints.success == 1
 
     # the job record comes back from the database: still never sent twice
-    again = PrintJob.from_dict(job.to_dict())
+    again = PrintOrder.from_dict(job.to_dict())
     assert again.status == JobStatus.DONE
     started = dispatcher.dispatch([again, other])
     assert [j.id for j in started] == ["q2"]
@@ -134,7 +135,7 @@ def test_queue_prints_once_on_the_free_printer(client: OctoPrintClient,
 def test_jobs_go_only_to_printers_of_their_profile(client: OctoPrintClient,
                                                    sliced: dict[str, Path]) -> None:
     dispatcher = Dispatcher([PrinterSlot("grande", client, profile_id="grande-300")])
-    job = PrintJob(id="p1", group="G", title="Porte-clés", profile_id="default")
+    job = PrintOrder(id="p1", group="G", title="Porte-clés", profile_id="default")
     job.approve()
     job.mark_sliced(sliced["tag"], 900)
     job.enqueue()
@@ -149,7 +150,7 @@ def test_octoprint_stopped_mid_print(octoprint_ready: OctoPrintPeer,
                          timeout=3) as c:
         wait_until(lambda: not c.job().is_active, timeout=60)
         dispatcher = Dispatcher([PrinterSlot("virtuelle", c)])
-        job = PrintJob(id="off1", group="Les Loups", title="Badge")
+        job = PrintOrder(id="off1", group="Les Loups", title="Badge")
         job.approve()
         job.mark_sliced(sliced["badge"], 1700)
         job.enqueue()

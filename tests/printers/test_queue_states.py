@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from printers.queue import InvalidTransitionError, JobStatus, PrintJob
+from printers.queue import InvalidTransitionError, PrintOrder
+from printers.states import JobStatus
 
 
-def sliced_job(job_id: str = "j1") -> PrintJob:
-    job = PrintJob(id=job_id, group="Les Lynx", title="Porte-clés")
+def sliced_job(job_id: str = "j1") -> PrintOrder:
+    job = PrintOrder(id=job_id, group="Les Lynx", title="Porte-clés")
     job.approve()
     job.mark_sliced("/tmp/x.gcode", 900)
     return job
@@ -24,7 +25,7 @@ def test_happy_path_is_recorded() -> None:
 
 
 def test_refusal_needs_a_reason_and_is_final() -> None:
-    job = PrintJob(id="j2", group="G", title="Badge")
+    job = PrintOrder(id="j2", group="G", title="Badge")
     with pytest.raises(ValueError, match="Indiquez pourquoi"):
         job.refuse("  ")
     job.refuse("Trop grand pour le plateau")
@@ -36,7 +37,7 @@ def test_refusal_needs_a_reason_and_is_final() -> None:
 
 @pytest.mark.parametrize("action", ["finish", "enqueue"])
 def test_skipping_steps_is_refused(action: str) -> None:
-    job = PrintJob(id="j3", group="G", title="Objet")
+    job = PrintOrder(id="j3", group="G", title="Objet")
     with pytest.raises(InvalidTransitionError):
         getattr(job, action)()
 
@@ -65,7 +66,7 @@ def test_failed_job_is_retried_only_on_purpose() -> None:
 
 def test_round_trip_through_a_dict_and_remote_name() -> None:
     job = sliced_job("42/../é")
-    again = PrintJob.from_dict(job.to_dict())
+    again = PrintOrder.from_dict(job.to_dict())
     assert again == job and again.status is JobStatus.SLICED
     assert job.remote_name == "mallette-42_____.gcode"
     assert "/" not in job.remote_name

@@ -44,10 +44,9 @@ def octoprint_ready(octoprint: OctoPrintPeer) -> OctoPrintPeer:
 def make_station(data_dir: Path, printers: list) -> object:
     """A station (test mode, no worker thread) whose kit has ``printers``."""
     from ground.config import KitConfig
-    from kit.app import create_app, limiter
+    from kit.app import create_app
 
     app = create_app(data_dir=data_dir, kit=KitConfig(printers=printers), testing=True)
-    limiter.reset()
     app.extensions["mallette"].printing.batch_delay = 0
     app.extensions["mallette"].mesh.pool.size = 1  # one warm worker is enough for a test
     return app

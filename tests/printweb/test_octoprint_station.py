@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from kit.models import Event, PrintJob
-from kit.printing import PrintPlate
+from kit.models import Event, PrintJob, PrintPlate
 from printers.octoprint import OctoPrintClient
-from printers.queue import PrintJob as QueueJob
+from printers.queue import PrintOrder
 from tests.printweb.conftest import (
     client_as,
     make_station,
@@ -54,7 +53,7 @@ def test_name_tag_from_blocks_to_a_printed_object(tmp_path, octoprint_ready, pru
     assert printing
     with app.extensions["mallette"].sessions() as db:
         plate = db.get(PrintPlate, _job(app, job_id).plate_id)
-        remote = QueueJob.from_dict(plate.queue).remote_name
+        remote = PrintOrder.from_dict(plate.queue).remote_name
     seen_progress = []
 
     def done() -> bool:
@@ -92,7 +91,7 @@ def test_octoprint_stopped_mid_print_keeps_the_job_and_never_prints_twice(
     wait_for(app, lambda: _job(app, job_id).state == "printing", timeout=90)
     with app.extensions["mallette"].sessions() as db:
         plate = db.get(PrintPlate, _job(app, job_id).plate_id)
-        remote = QueueJob.from_dict(plate.queue).remote_name
+        remote = PrintOrder.from_dict(plate.queue).remote_name
     octoprint_ready.stop()
     try:
         app.extensions["mallette"].printing.tick()

@@ -11,9 +11,8 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from kit.models import Event, PrintJob, ProgramVersion
-from kit.printing import PrintPlate
-from printers.queue import PrintJob as QueueJob
+from kit.models import Event, PrintJob, PrintPlate, ProgramVersion
+from printers.queue import PrintOrder
 from tests.printweb.conftest import (
     client_as,
     make_station,
@@ -214,7 +213,7 @@ def test_cancel_while_printing(station, ids):
 
 
 def test_lost_printer_then_retry_after_clearing_the_bed(station, ids):
-    from kit.printing import SimulatedPrinter
+    from printers.simulated import SimulatedPrinter
 
     service = station.extensions["mallette"].printing
     service.backends["imprimante-1"].speedup = 1.0
@@ -245,9 +244,9 @@ def test_lost_printer_then_retry_after_clearing_the_bed(station, ids):
         finished = db.scalars(select(Event).where(Event.type == "print.finished")).all()
         assert [e.payload["state"] for e in finished] == ["failed", "done"]
         plate = db.get(PrintPlate, _job(station, job_id).plate_id)
-        remote = QueueJob.from_dict(plate.queue).remote_name
+        remote = PrintOrder.from_dict(plate.queue).remote_name
     # the second attempt is a new file for the printer: one failed print, one good one
-    first = QueueJob.from_dict({**plate.queue, "attempt": 1}).remote_name
+    first = PrintOrder.from_dict({**plate.queue, "attempt": 1}).remote_name
     assert first != remote
     assert backend.file_prints(first).failure == 1
     assert backend.file_prints(remote).success == 1
